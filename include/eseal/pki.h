@@ -1,0 +1,147 @@
+/* eseal: platform PKI — keys, key wrapping, certificates, CRLs, timestamps.
+ *
+ * Two algorithm families: SM2/SM3 (GB/T 38540 seals, OFD) and ECDSA P-256/SHA-256
+ * (PAdES).  Every private key at rest is wrapped with AES-256-GCM under the
+ * platform key-encryption key (KEK).  OpenSSL types are part of this API.
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#ifndef ESEAL_PKI_H
+#define ESEAL_PKI_H
+
+#include <stddef.h>
+#include <time.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include "eseal/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ES_KEK_LEN 32
+/** GM/T 0009 default SM2 distinguishing identifier. */
+#define ES_SM2_DEFAULT_ID "1234567812345678"
+
+typedef enum es_alg {
+	ES_ALG_SM2 = 1,  /**< SM2 curve, SM3withSM2 signatures */
+	ES_ALG_P256 = 2  /**< NIST P-256, ECDSA with SHA-256 */
+} es_alg;
+
+/** "sm2" or "p256" (used in URLs and file names). */
+const char *es_alg_name(es_alg alg);
+
+/* ---- SM2 primitives (src/pki/sm2.c) ---- */
+
+/** SM3withSM2 signature (ZA with ES_SM2_DEFAULT_ID) of data; *sig is DER
+ * SEQUENCE{r,s}, free with OPENSSL_free(). */
+int es_sm2_sign(unsigned char **sig, size_t *siglen, EVP_PKEY *key,
+		const unsigned char *data, size_t len, es_err *err);
+/** Verify an SM3withSM2 signature.  sig may be DER SEQUENCE{r,s} or raw 64-byte
+ * r||s (some producers write that).  Returns 0 when valid, ES_EVERIFY when not,
+ * another code when the inputs are unusable. */
+int es_sm2_verify(EVP_PKEY *pub, const unsigned char *sig, size_t siglen,
+		  const unsigned char *data, size_t len, es_err *err);
+/** SM3 digest (32 bytes). */
+int es_sm3(unsigned char out[32], const unsigned char *data, size_t len, es_err *err);
+
+/* ---- keys (src/pki/keys.c) ---- */
+
+/** Generate a fresh key pair of the family. */
+int es_key_generate(EVP_PKEY **out, es_alg alg, es_err *err);
+/** Wrap a private key (PKCS#8 DER) with AES-256-GCM under kek.  aad binds the
+ * blob to its owner (e.g. "seal:ES2026...:sm2"); unwrap must give the same aad.
+ * *out is malloc'd; format documented in docs/keys.md. */
+int es_key_wrap(unsigned char **out, size_t *outlen, EVP_PKEY *key,
+		const unsigned char kek[ES_KEK_LEN], const char *aad, es_err *err);
+int es_key_unwrap(EVP_PKEY **out, const unsigned char *blob, size_t len,
+		  const unsigned char kek[ES_KEK_LEN], const char *aad, es_err *err);
+/** AES-256-GCM of arbitrary bytes (personal data); same blob format. */
+int es_secret_seal(unsigned char **out, size_t *outlen, const unsigned char *plain,
+		   size_t len, const unsigned char kek[ES_KEK_LEN], const char *aad, es_err *err);
+int es_secret_open(unsigned char **out, size_t *outlen, const unsigned char *blob,
+		   size_t len, const unsigned char kek[ES_KEK_LEN], const char *aad, es_err *err);
+/** Load the KEK: $ESEAL_MASTER_KEY_FILE if set, else DATA/master.key.  With
+ * create != 0 and no file, generate one (0600).  The file holds 64 hex chars. */
+int es_kek_load(unsigned char kek[ES_KEK_LEN], const char *data_dir, int create, es_err *err);
+
+/* ---- certificates (src/pki/cert.c) ---- */
+
+typedef enum es_cert_kind {
+	ES_CERT_ROOT_CA = 1,
+	ES_CERT_ISSUING_CA,
+	ES_CERT_SEAL_MAKER,  /**< 制章人: signs SESeal objects (SM2) */
+	ES_CERT_TSA,         /**< EKU timeStamping, critical */
+	ES_CERT_OCSP,        /**< EKU OCSPSigning, id-pkix-ocsp-nocheck */
+	ES_CERT_HOLDER       /**< seal holder: digitalSignature + nonRepudiation */
+} es_cert_kind;
+
+typedef struct es_cert_req {
+	es_cert_kind kind;
+	EVP_PKEY *subject_key;      /**< public key to certify */
+	const char *cn, *o, *ou;    /**< subject (UTF-8); C=CN is added */
+	const char *serial_hex;     /**< NULL: random 16-byte serial */
+	time_t not_before;          /**< 0: now - 5 minutes */
+	int days;                   /**< validity */
+	const char *base_url;       /**< e.g. http://127.0.0.1:8600; CDP <base>/api/v1/crl/<family>.crl, AIA OCSP <base>/api/v1/ocsp */
+} es_cert_req;
+
+/** Issue a certificate.  issuer == NULL means self-signed by req->subject_key
+ * (root).  The signature algorithm follows the issuer key: SM3withSM2 (with the
+ * default SM2 id) or ecdsa-with-SHA256. */
+int es_cert_issue(X509 **out, const es_cert_req *req, X509 *issuer,
+		  EVP_PKEY *issuer_key, es_err *err);
+/** Subject CN / O as UTF-8 into buf ("" when absent). */
+void es_cert_cn(const X509 *c, char *buf, size_t cap);
+void es_cert_o(const X509 *c, char *buf, size_t cap);
+/** Serial as upper-case hex. */
+void es_cert_serial_hex(const X509 *c, char *buf, size_t cap);
+/** Verify a certificate signature with issuer's key (handles SM2 id). 0 = ok. */
+int es_cert_check_signature(X509 *cert, X509 *issuer, es_err *err);
+
+/** Outcome of a chain check. */
+typedef enum es_chain_status {
+	ES_CHAIN_OK = 0,        /**< reaches an anchor, all signatures good, valid at the time */
+	ES_CHAIN_UNTRUSTED,     /**< does not reach an anchor */
+	ES_CHAIN_EXPIRED,       /**< reaches an anchor but not valid at the time */
+	ES_CHAIN_BAD_SIGNATURE  /**< a certificate signature in the path is wrong */
+} es_chain_status;
+/** Build and check leaf → anchor using extra (may be NULL); SM2-aware.
+ * at == 0 means now. */
+int es_chain_check(es_chain_status *out, X509 *leaf, STACK_OF(X509) *extra,
+		   STACK_OF(X509) *anchors, time_t at, es_err *err);
+
+/* ---- CRL and OCSP (src/pki/crl.c, src/pki/ocsp.c) ---- */
+
+typedef struct es_revoked {
+	const char *serial_hex;
+	time_t when;
+	int reason;                 /**< CRLReason code, e.g. 1 keyCompromise, 5 cessationOfOperation */
+} es_revoked;
+/** DER CRL signed by ca (next update in days). *der malloc'd. */
+int es_crl_make(unsigned char **der, size_t *len, X509 *ca, EVP_PKEY *ca_key,
+		const es_revoked *list, size_t n, int next_update_days, es_err *err);
+
+/* ---- RFC 3161 timestamps (src/pki/tsa.c) ---- */
+
+/** Make a TimeStampToken (DER ContentInfo) for a message imprint.
+ * md_nid: NID_sha256 or NID_sm3. */
+int es_tsa_stamp(unsigned char **token, size_t *len, const unsigned char *digest,
+		 size_t dlen, int md_nid, X509 *tsa_cert, EVP_PKEY *tsa_key,
+		 STACK_OF(X509) *chain, es_err *err);
+/** Answer an RFC 3161 TimeStampReq (DER) with a TimeStampResp (DER). */
+int es_tsa_respond(unsigned char **resp, size_t *len, const unsigned char *req,
+		   size_t reqlen, X509 *tsa_cert, EVP_PKEY *tsa_key,
+		   STACK_OF(X509) *chain, es_err *err);
+/** Ask an external TSA over HTTP (libcurl) for a token over digest. */
+int es_tsa_fetch(unsigned char **token, size_t *len, const char *url,
+		 const unsigned char *digest, size_t dlen, int md_nid, es_err *err);
+
+/** Callback a signer uses to get a timestamp token over digest. */
+typedef int (*es_tsa_fn)(void *ctx, const unsigned char *digest, size_t dlen, int md_nid,
+			 unsigned char **token, size_t *len, es_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include "util.h"
+
+int es_buf_reserve(es_buf *b, size_t extra, es_err *err)
+{
+	size_t need, cap;
+	unsigned char *p;
+
+	if (extra > SIZE_MAX - b->len - 1)
+		return es_err_set(err, ES_ENOMEM, "buffer too large");
+	need = b->len + extra + 1; /* keep room for a NUL terminator */
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	p = realloc(b->data, cap);
+	if (p == NULL)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int es_buf_append(es_buf *b, const void *p, size_t n, es_err *err)
+{
+	int rc;
+
+	if ((rc = es_buf_reserve(b, n, err)) < 0)
+		return rc;
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int es_buf_puts(es_buf *b, const char *s, es_err *err)
+{
+	return es_buf_append(b, s, strlen(s), err);
+}
+
+int es_buf_printf(es_buf *b, es_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return es_err_set(err, ES_EINVAL, "bad format");
+	if ((rc = es_buf_reserve(b, (size_t)n, err)) < 0)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+void es_buf_free(es_buf *b, int secret)
+{
+	if (b == NULL)
+		return;
+	if (secret && b->data != NULL)
+		OPENSSL_cleanse(b->data, b->cap);
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+int es_file_read(es_buf *out, const char *path, size_t max_len, es_err *err)
+{
+	FILE *f;
+	unsigned char chunk[65536];
+	size_t n;
+	int rc = 0;
+
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EIO,
+				  "cannot open %s: %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (out->len + n > max_len) {
+			rc = es_err_set(err, ES_ERANGE, "%s is larger than %zu bytes", path, max_len);
+			break;
+		}
+		if ((rc = es_buf_append(out, chunk, n, err)) < 0)
+			break;
+	}
+	if (rc == 0 && ferror(f))
+		rc = es_err_set(err, ES_EIO, "cannot read %s", path);
+	fclose(f);
+	if (rc == 0 && out->data == NULL)
+		rc = es_buf_reserve(out, 0, err); /* empty file: still a valid buffer */
+	return rc;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char tmp[PATH_MAX];
+	int fd, rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -1;
+	fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int es_file_write_atomic(const char *path, const void *data, size_t len,
+			 int mode, es_err *err)
+{
+	char tmp[PATH_MAX];
+	const unsigned char *p = data;
+	int fd, n;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return es_err_set(err, ES_EINVAL, "path too long: %s", path);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return es_err_set(err, ES_EIO, "cannot create %s: %s", tmp, strerror(errno));
+	if (fchmod(fd, (mode_t)mode) != 0)
+		goto fail;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	(void)fsync_dir_of(path);
+	return 0;
+fail:
+	n = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return es_err_set(err, ES_EIO, "cannot write %s: %s", path, strerror(n));
+}
+
+int es_mkdir_p(const char *path, int mode, es_err *err)
+{
+	char tmp[PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n == 0 || n >= sizeof(tmp))
+		return es_err_set(err, ES_EINVAL, "bad directory path");
+	memcpy(tmp, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, i == n ? (mode_t)mode : 0755) != 0 && errno != EEXIST)
+			return es_err_set(err, ES_EIO, "cannot create directory %s: %s",
+					  tmp, strerror(errno));
+		tmp[i] = i == n ? '\0' : '/';
+	}
+	return 0;
+}
+
+int es_path_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+void es_hex_encode(char *out, const unsigned char *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long es_hex_decode(unsigned char *out, size_t cap, const char *hex, size_t hexlen)
+{
+	size_t i;
+
+	if (hexlen % 2 != 0 || hexlen / 2 > cap)
+		return -1;
+	for (i = 0; i < hexlen / 2; i++) {
+		int hi = hexval((unsigned char)hex[2 * i]);
+		int lo = hexval((unsigned char)hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (long)(hexlen / 2);
+}
+
+int es_base64_encode(char **out, const unsigned char *p, size_t n, es_err *err)
+{
+	size_t cap = 4 * ((n + 2) / 3) + 1;
+	char *s;
+
+	if (n > (size_t)INT_MAX / 2)
+		return es_err_set(err, ES_ERANGE, "data too large for Base64");
+	s = malloc(cap);
+	if (s == NULL)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	EVP_EncodeBlock((unsigned char *)s, p, (int)n);
+	*out = s;
+	return 0;
+}
+
+int es_base64_decode(es_buf *out, const char *s, size_t slen, es_err *err)
+{
+	es_buf clean = {0};
+	size_t i, pad = 0;
+	int n, rc;
+
+	for (i = 0; i < slen; i++) {
+		char c = s[i];
+		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+			continue;
+		if ((rc = es_buf_append(&clean, &c, 1, err)) < 0)
+			goto out;
+	}
+	if (clean.len == 0 || clean.len % 4 != 0 || clean.len > INT_MAX) {
+		rc = es_err_set(err, ES_EFORMAT, "bad Base64 text");
+		goto out;
+	}
+	if (clean.data[clean.len - 1] == '=')
+		pad++;
+	if (clean.data[clean.len - 2] == '=')
+		pad++;
+	if ((rc = es_buf_reserve(out, clean.len / 4 * 3, err)) < 0)
+		goto out;
+	n = EVP_DecodeBlock(out->data + out->len, clean.data, (int)clean.len);
+	if (n < 0 || (size_t)n < pad) {
+		rc = es_err_set(err, ES_EFORMAT, "bad Base64 text");
+		goto out;
+	}
+	out->len += (size_t)n - pad;
+	out->data[out->len] = '\0';
+	rc = 0;
+out:
+	es_buf_free(&clean, 0);
+	return rc;
+}
+
+int es_random(void *p, size_t n, es_err *err)
+{
+	if (n > INT_MAX || RAND_bytes(p, (int)n) != 1)
+		return es_err_ssl(err, ES_ECRYPTO, "random number generator failed");
+	return 0;
+}
+
+void es_time_iso(char *buf, size_t cap, time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int es_strdup(char **out, const char *s, es_err *err)
+{
+	*out = strdup(s ? s : "");
+	if (*out == NULL)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	return 0;
+}
+
+int es_parse_long(long *out, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return ES_EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return ES_EINVAL;
+	*out = v;
+	return 0;
+}
