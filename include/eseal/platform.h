@@ -1,0 +1,116 @@
+/* eseal: the platform — data directory, PKI, organisations, users, seal
+ * applications and seals.  This is what the CLI and the server call.
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#ifndef ESEAL_PLATFORM_H
+#define ESEAL_PLATFORM_H
+
+#include <stdint.h>
+#include <time.h>
+#include <openssl/x509.h>
+#include "eseal/err.h"
+#include "eseal/report.h"
+#include "eseal/store.h"
+#include "eseal/pki.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct es_platform es_platform;
+
+/** Resolve the data directory: explicit, else $ESEAL_DATA, else ./eseal-data. */
+const char *es_data_dir(const char *explicit_dir);
+
+typedef struct es_init_opts {
+	int version;
+	const char *name;        /**< platform name in CA subjects, default "eseal" */
+	const char *base_url;    /**< CRL/OCSP URLs in certificates, default http://127.0.0.1:8600 */
+	const char *area_code;   /**< 6-digit administrative area code for seal codes, default 110000 */
+} es_init_opts;
+#define ES_INIT_OPTS_INIT {1, NULL, NULL, NULL}
+
+/** Create a new data dir (0700) with store, KEK and both PKI families.
+ * Refuses an existing, initialised dir (ES_EEXISTS) and changes nothing. */
+int es_platform_init(const char *dir, const es_init_opts *o, es_err *err);
+int es_platform_open(es_platform **out, const char *dir, es_err *err);
+void es_platform_close(es_platform *p);
+es_store *es_platform_store(es_platform *p);
+
+/** Print-ready description of the PKI: one line per certificate. */
+int es_platform_pki_describe(es_platform *p, char **out, es_err *err);
+/** Write sm2.crl and p256.crl (DER) into outdir; paths returned in messages. */
+int es_platform_write_crls(es_platform *p, const char *outdir, es_err *err);
+/** Current CRL of a family (DER), malloc'd. */
+int es_platform_crl(es_platform *p, es_alg alg, unsigned char **der, size_t *len, es_err *err);
+/** Trust anchors: both platform roots (caller frees with sk_X509_pop_free). */
+int es_platform_anchors(es_platform *p, STACK_OF(X509) **out, es_err *err);
+/** Borrowed family objects with unwrapped keys (loaded on first use). */
+int es_platform_family(es_platform *p, es_alg alg, const es_pki_family **out, es_err *err);
+int es_platform_maker(es_platform *p, X509 **cert, EVP_PKEY **key, es_err *err);
+
+/* ---- organisations and users ---- */
+
+/** Add an organisation; USCC checked (GB 32100).  *id set. */
+int es_org_add(es_platform *p, const char *name, const char *uscc, const char *legal_rep,
+	       const char *actor, int64_t *id, es_err *err);
+
+typedef struct es_user_new {
+	const char *login, *name, *id_number, *bank_card, *mobile;
+	int64_t org_id;
+	const char *const *roles;
+	size_t nroles;
+	const char *password;
+} es_user_new;
+/** Add a user: identity checked (built-in + $ESEAL_IDP_CMD), personal data
+ * encrypted, password Argon2id. */
+int es_user_add(es_platform *p, const es_user_new *u, const char *actor, int64_t *id, es_err *err);
+/** Check a login's password and (if enrolled) TOTP code; lockout on repeats. */
+int es_user_authenticate(es_platform *p, const char *login, const char *password,
+			 const char *totp, es_err *err);
+/** Valid role names. */
+int es_role_valid(const char *role);
+
+/* ---- seal applications and seals ---- */
+
+typedef struct es_apply_req {
+	const char *owner_kind;   /**< "org" or "user" */
+	int64_t owner_org_id;
+	const char *owner_login;
+	const char *kind;         /**< company, contract, finance, invoice, legal-rep, personal */
+	const char *text;         /**< seal name text / purpose; default from owner + kind */
+	const char *template_name;
+	const char *taxpayer_no;  /**< invoice seals; default the org's USCC */
+	const char *applicant;    /**< login or NULL (operator) */
+} es_apply_req;
+int es_seal_apply(es_platform *p, const es_apply_req *req, int64_t *app_id, es_err *err);
+/** Approve (issue the seal; *seal_code set) or reject an application. */
+int es_seal_review(es_platform *p, int64_t app_id, int approve, const char *reason,
+		   const char *reviewer, char seal_code[32], es_err *err);
+/** revoke | suspend | resume. */
+int es_seal_change_state(es_platform *p, const char *code, const char *action,
+			 const char *reason, const char *actor, es_err *err);
+/** Usable for signing now: active and within validity.  ES_ESTATE otherwise. */
+int es_seal_usable(const es_seal_row *s, time_t now, es_err *err);
+/** Render the seal's picture: fmt "png", "svg" or "pdf". *out malloc'd. */
+int es_platform_seal_render(es_platform *p, const char *code, const char *fmt,
+			    unsigned char **out, size_t *len, es_err *err);
+
+/* ---- verification ---- */
+
+/** Verify a file by content (seal DER, PDF, OFD) against the platform's
+ * roots (when p != NULL) plus extra anchors. */
+int es_verify_path(es_report *r, es_platform *p, const char *path,
+		   STACK_OF(X509) *extra_anchors, es_err *err);
+
+/* ---- audit ---- */
+int es_audit(es_platform *p, const char *actor, const char *action, const char *object,
+	     const char *details, const char *outcome, es_err *err);
+/** Walk the chain; *bad_id = first bad entry id or 0 when intact. */
+int es_audit_verify(es_platform *p, int64_t *bad_id, size_t *count, char *why, size_t why_cap, es_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,33 @@
+/* Internal state of an open platform.
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
+#ifndef ES_CORE_H
+#define ES_CORE_H
+
+#include <limits.h>
+#include "eseal/platform.h"
+
+#define ES_DB_FILE "eseal.db"
+#define ES_FAMILIES 2
+
+struct es_platform {
+	char dir[PATH_MAX];
+	es_store *st;
+	unsigned char kek[ES_KEK_LEN];
+	es_pki_family fam[ES_FAMILIES];
+	int fam_loaded[ES_FAMILIES];
+	X509 *maker;
+	EVP_PKEY *maker_key;
+	char name[128];
+	char base_url[256];
+	char area[8];
+};
+
+/* Index of a family in fam[]. */
+static inline int es_fam_index(es_alg alg) { return alg == ES_ALG_SM2 ? 0 : 1; }
+
+/* Load a PKI object (cert + optionally its unwrapped key) from the store. */
+int es_core_load_pki(es_platform *p, const char *name, X509 **cert, EVP_PKEY **key, es_err *err);
+/* Setting from meta as string into buf ("" when missing). */
+void es_core_meta_str(es_platform *p, const char *key, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,166 @@
+/* Verification entry point: detect the file type by content and dispatch.
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <stdio.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include "eseal/verify.h"
+#include "core.h"
+#include "util/util.h"
+
+#define ES_SNIFF_LEN 1024
+
+typedef enum { FT_UNKNOWN, FT_PDF, FT_OFD, FT_SEAL } file_type;
+
+static file_type sniff(const char *path)
+{
+	unsigned char b[ES_SNIFF_LEN];
+	size_t n, i;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL)
+		return FT_UNKNOWN;
+	n = fread(b, 1, sizeof(b), f);
+	fclose(f);
+	/* ISO 32000: the header may follow some garbage within the first 1024 bytes. */
+	for (i = 0; i + 5 <= n; i++)
+		if (memcmp(b + i, "%PDF-", 5) == 0)
+			return FT_PDF;
+	if (n >= 4 && memcmp(b, "PK\x03\x04", 4) == 0)
+		return FT_OFD;
+	if (n >= 2 && b[0] == 0x30)
+		return FT_SEAL;
+	return FT_UNKNOWN;
+}
+
+static int file_sha256(char out[65], const char *path, es_err *err)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char buf[65536], md[32];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	int rc = 0;
+
+	if (f == NULL || c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+		rc = es_err_set(err, ES_EIO, "cannot read %s", path);
+		goto out;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		EVP_DigestUpdate(c, buf, n);
+	if (ferror(f) || EVP_DigestFinal_ex(c, md, NULL) != 1) {
+		rc = es_err_set(err, ES_EIO, "cannot read %s", path);
+		goto out;
+	}
+	es_hex_encode(out, md, sizeof(md));
+out:
+	if (f)
+		fclose(f);
+	EVP_MD_CTX_free(c);
+	return rc;
+}
+
+int es_verify_path(es_report *r, es_platform *p, const char *path,
+		   STACK_OF(X509) *extra_anchors, es_err *err)
+{
+	es_verify_opts o = ES_VERIFY_OPTS_INIT;
+	STACK_OF(X509) *anchors = NULL;
+	unsigned char *crl[2] = {NULL, NULL};
+	STACK_OF(X509_CRL) *crls = NULL;
+	int i, rc;
+
+	if (!es_path_exists(path))
+		return es_err_set(err, ES_ENOTFOUND, "%s does not exist", path);
+	if (p != NULL) {
+		if ((rc = es_platform_anchors(p, &anchors, err)) < 0)
+			return rc;
+		crls = sk_X509_CRL_new_null();
+		for (i = 0; i < 2 && crls; i++) {
+			size_t len = 0;
+			const unsigned char *q;
+			X509_CRL *c;
+			if (es_platform_crl(p, i == 0 ? ES_ALG_SM2 : ES_ALG_P256, &crl[i], &len, NULL) < 0)
+				continue;
+			q = crl[i];
+			c = d2i_X509_CRL(NULL, &q, (long)len);
+			if (c != NULL && !sk_X509_CRL_push(crls, c))
+				X509_CRL_free(c);
+		}
+	} else {
+		anchors = sk_X509_new_null();
+	}
+	if (anchors == NULL) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; extra_anchors && i < sk_X509_num(extra_anchors); i++) {
+		X509 *c = sk_X509_value(extra_anchors, i);
+		X509_up_ref(c);
+		if (!sk_X509_push(anchors, c))
+			X509_free(c);
+	}
+	o.anchors = anchors;
+	o.crls = crls;
+	switch (sniff(path)) {
+	case FT_PDF:
+		rc = es_pdf_verify(r, path, &o, err);
+		snprintf(r->file_type, sizeof(r->file_type), "pdf");
+		break;
+	case FT_OFD:
+		rc = es_ofd_verify(r, path, &o, err);
+		snprintf(r->file_type, sizeof(r->file_type), "ofd");
+		break;
+	case FT_SEAL:
+		rc = es_seal_verify_file(r, path, &o, err);
+		snprintf(r->file_type, sizeof(r->file_type), "seal");
+		break;
+	default:
+		rc = es_err_set(err, ES_EFORMAT, "%s is not a PDF, OFD or seal (.esl) file", path);
+		break;
+	}
+	if (rc == 0 && r->file_sha256[0] == '\0')
+		rc = file_sha256(r->file_sha256, path, err);
+out:
+	sk_X509_pop_free(anchors, X509_free);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	free(crl[0]);
+	free(crl[1]);
+	return rc;
+}
+
+int es_audit_verify(es_platform *p, int64_t *bad_id, size_t *count, char *why, size_t why_cap, es_err *err)
+{
+	es_audit_row *rows = NULL;
+	size_t n = 0, i;
+	char prev[65] = "0000000000000000000000000000000000000000000000000000000000000000";
+	char h[65];
+	int rc;
+
+	*bad_id = 0;
+	why[0] = '\0';
+	if ((rc = es_store_audit_list(p->st, &rows, &n, err)) < 0)
+		return rc;
+	*count = n;
+	for (i = 0; i < n; i++) {
+		es_audit_row *a = &rows[i];
+		if (a->id != (int64_t)i + 1) {
+			*bad_id = a->id;
+			snprintf(why, why_cap, "entry %lld is out of sequence (expected %zu): an entry was removed or reordered",
+				 (long long)a->id, i + 1);
+			break;
+		}
+		if (strcmp(a->prev_hash, prev) != 0) {
+			*bad_id = a->id;
+			snprintf(why, why_cap, "entry %lld does not follow the previous entry's hash", (long long)a->id);
+			break;
+		}
+		if ((rc = es_audit_entry_hash(h, a, err)) < 0)
+			break;
+		if (strcmp(h, a->hash) != 0) {
+			*bad_id = a->id;
+			snprintf(why, why_cap, "entry %lld was changed after it was written", (long long)a->id);
+			break;
+		}
+		snprintf(prev, sizeof(prev), "%s", a->hash);
+	}
+	ES_ROWS_FREE(rows, n, es_audit_row_clear);
+	return rc;
+}

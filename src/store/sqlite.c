@@ -1,0 +1,1040 @@
+/* SQLite implementation of the eseal store.
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <openssl/evp.h>
+#include "eseal/store.h"
+#include "util/util.h"
+
+#define ES_STORE_BUSY_TIMEOUT_MS 5000
+
+struct es_store {
+	sqlite3 *db;
+	int in_tx;
+};
+
+/* Versioned migrations, applied in order on open (PRAGMA user_version). */
+static const char *const migrations[] = {
+	/* 1: foundation */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+	"CREATE TABLE pki (name TEXT PRIMARY KEY, cert BLOB NOT NULL, key BLOB);"
+	"CREATE TABLE orgs (id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+	" uscc TEXT NOT NULL UNIQUE, legal_rep_login TEXT, created_at INTEGER NOT NULL);"
+	"CREATE TABLE users (id INTEGER PRIMARY KEY, login TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+	" id_number_enc BLOB, id_number_masked TEXT, id_number_hmac TEXT UNIQUE,"
+	" bank_card_enc BLOB, bank_card_masked TEXT, mobile_enc BLOB, mobile_masked TEXT,"
+	" totp_enc BLOB, org_id INTEGER REFERENCES orgs(id), password_hash TEXT NOT NULL,"
+	" identity_checked INTEGER NOT NULL DEFAULT 0, failed_logins INTEGER NOT NULL DEFAULT 0,"
+	" locked_until INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
+	"CREATE TABLE user_roles (user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" role TEXT NOT NULL, PRIMARY KEY (user_id, role));"
+	"CREATE TABLE seal_applications (id INTEGER PRIMARY KEY, applicant TEXT NOT NULL,"
+	" owner_kind TEXT NOT NULL CHECK (owner_kind IN ('org','user')),"
+	" owner_org_id INTEGER REFERENCES orgs(id), owner_login TEXT, kind TEXT NOT NULL,"
+	" text TEXT, template TEXT, taxpayer_no TEXT, state TEXT NOT NULL DEFAULT 'submitted'"
+	" CHECK (state IN ('submitted','approved','rejected')),"
+	" reason TEXT, reviewer TEXT, seal_code TEXT, created_at INTEGER NOT NULL, decided_at INTEGER);"
+	"CREATE TABLE seals (code TEXT PRIMARY KEY, app_id INTEGER REFERENCES seal_applications(id),"
+	" kind TEXT NOT NULL, name TEXT NOT NULL, owner_kind TEXT NOT NULL, owner_org_id INTEGER,"
+	" owner_login TEXT, template TEXT, text TEXT, taxpayer_no TEXT, state TEXT NOT NULL DEFAULT 'active'"
+	" CHECK (state IN ('active','suspended','revoked')), state_reason TEXT,"
+	" valid_start INTEGER NOT NULL, valid_end INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+	" sm2_cert BLOB NOT NULL, sm2_key BLOB NOT NULL, p256_cert BLOB NOT NULL, p256_key BLOB NOT NULL,"
+	" esl BLOB NOT NULL, picture_png BLOB NOT NULL, width_mm REAL NOT NULL, height_mm REAL NOT NULL);"
+	"CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"CREATE TABLE revocations (family TEXT NOT NULL, serial TEXT NOT NULL, revoked_at INTEGER NOT NULL,"
+	" reason INTEGER NOT NULL, PRIMARY KEY (family, serial));"
+	"CREATE TABLE audit (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, actor TEXT NOT NULL,"
+	" action TEXT NOT NULL, object TEXT NOT NULL, details TEXT NOT NULL, client TEXT NOT NULL,"
+	" outcome TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);",
+};
+
+static int db_err(es_store *st, es_err *err, const char *what)
+{
+	return es_err_set(err, ES_ESTORE, "store: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+static int exec(es_store *st, const char *sql, es_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = es_err_set(err, ES_ESTORE, "store: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+int es_store_schema_version(es_store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int migrate(es_store *st, es_err *err)
+{
+	int v = es_store_schema_version(st), rc;
+	size_t i;
+	char sql[64];
+
+	if (v < 0)
+		return db_err(st, err, "cannot read schema version");
+	if ((size_t)v > ES_ARRAY_LEN(migrations))
+		return es_err_set(err, ES_ESTORE,
+			"store schema version %d is newer than this eseal (%zu); upgrade eseal",
+			v, ES_ARRAY_LEN(migrations));
+	for (i = (size_t)v; i < ES_ARRAY_LEN(migrations); i++) {
+		if ((rc = exec(st, "BEGIN IMMEDIATE", err)) < 0)
+			return rc;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
+		if ((rc = exec(st, migrations[i], err)) < 0 || (rc = exec(st, sql, err)) < 0) {
+			exec(st, "ROLLBACK", NULL);
+			return rc;
+		}
+		if ((rc = exec(st, "COMMIT", err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int es_store_open(es_store **out, const char *path, int create, es_err *err)
+{
+	es_store *st;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	int rc;
+
+	*out = NULL;
+	if (!create && !es_path_exists(path))
+		return es_err_set(err, ES_ENOTFOUND,
+			"no eseal data at %s; run 'eseal init' first or pass --data DIR", path);
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		rc = es_err_set(err, ES_ESTORE, "cannot open store %s: %s", path,
+				st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, ES_STORE_BUSY_TIMEOUT_MS);
+	if ((rc = exec(st, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
+			   "PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;", err)) < 0)
+		goto fail;
+	if ((rc = migrate(st, err)) < 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	es_store_close(st);
+	return rc;
+}
+
+void es_store_close(es_store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close_v2(st->db);
+	free(st);
+}
+
+int es_store_begin(es_store *st, es_err *err)
+{
+	int rc;
+
+	if (st->in_tx)
+		return es_err_set(err, ES_ESTATE, "store: transaction already open");
+	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) == 0)
+		st->in_tx = 1;
+	return rc;
+}
+
+int es_store_commit(es_store *st, es_err *err)
+{
+	int rc = exec(st, "COMMIT", err);
+
+	if (rc < 0)
+		exec(st, "ROLLBACK", NULL);
+	st->in_tx = 0;
+	return rc;
+}
+
+void es_store_rollback(es_store *st)
+{
+	if (st->in_tx)
+		exec(st, "ROLLBACK", NULL);
+	st->in_tx = 0;
+}
+
+/* ---- statement helpers ---- */
+
+static int prep(es_store *st, sqlite3_stmt **s, const char *sql, es_err *err)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
+		return db_err(st, err, "prepare");
+	return 0;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static void bind_blob(sqlite3_stmt *s, int i, const es_blob *b)
+{
+	if (b == NULL || b->data == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_blob(s, i, b->data, (int)b->len, SQLITE_TRANSIENT);
+}
+
+static char *col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return strdup(t ? (const char *)t : "");
+}
+
+static void col_blob(sqlite3_stmt *s, int i, es_blob *b)
+{
+	const void *p = sqlite3_column_blob(s, i);
+	int n = sqlite3_column_bytes(s, i);
+
+	b->data = NULL;
+	b->len = 0;
+	if (p == NULL)
+		return;
+	b->data = malloc((size_t)n + 1);
+	if (b->data == NULL)
+		return;
+	memcpy(b->data, p, (size_t)n);
+	b->data[n] = '\0';
+	b->len = (size_t)n;
+}
+
+static void blob_free(es_blob *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+}
+
+/* Run a statement that returns no rows.  Maps UNIQUE violations to ES_EEXISTS. */
+static int step_done(es_store *st, sqlite3_stmt *s, const char *what, es_err *err)
+{
+	int r = sqlite3_step(s);
+	int rc = 0;
+
+	if (r == SQLITE_CONSTRAINT && (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE ||
+				       sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY))
+		rc = es_err_set(err, ES_EEXISTS, "%s already exists", what);
+	else if (r != SQLITE_DONE)
+		rc = db_err(st, err, what);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---- meta / pki ---- */
+
+int es_store_meta_put(es_store *st, const char *key, const void *val, size_t len, es_err *err)
+{
+	sqlite3_stmt *s;
+	es_blob b = {(unsigned char *)val, len};
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, key);
+	bind_blob(s, 2, &b);
+	return step_done(st, s, "setting", err);
+}
+
+int es_store_meta_get(es_store *st, const char *key, es_blob *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT value FROM meta WHERE key = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, key);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		col_blob(s, 0, out);
+	else
+		rc = es_err_set(err, ES_ENOTFOUND, "setting %s is not set", key);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int es_store_pki_put(es_store *st, const char *name, const es_blob *cert_der,
+		     const es_blob *key_wrapped, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT INTO pki(name, cert, key) VALUES (?, ?, ?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, name);
+	bind_blob(s, 2, cert_der);
+	bind_blob(s, 3, key_wrapped);
+	return step_done(st, s, "PKI object", err);
+}
+
+int es_store_pki_get(es_store *st, const char *name, es_blob *cert_der,
+		     es_blob *key_wrapped, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT cert, key FROM pki WHERE name = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, name);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		col_blob(s, 0, cert_der);
+		if (key_wrapped != NULL)
+			col_blob(s, 1, key_wrapped);
+	} else {
+		rc = es_err_set(err, ES_ENOTFOUND, "platform PKI object %s is missing; is the data dir initialised?", name);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---- organisations ---- */
+
+int es_store_org_insert(es_store *st, es_org_row *row, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT INTO orgs(name, uscc, legal_rep_login, created_at)"
+			       " VALUES (?, ?, ?, ?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, row->name);
+	bind_text(s, 2, row->uscc);
+	bind_text(s, 3, row->legal_rep_login);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)row->created_at);
+	if ((rc = step_done(st, s, "an organisation with this unified social credit code", err)) == 0)
+		row->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+#define ORG_COLS "id, name, uscc, legal_rep_login, created_at"
+static void org_from(sqlite3_stmt *s, es_org_row *o)
+{
+	o->id = sqlite3_column_int64(s, 0);
+	o->name = col_text(s, 1);
+	o->uscc = col_text(s, 2);
+	o->legal_rep_login = col_text(s, 3);
+	o->created_at = (time_t)sqlite3_column_int64(s, 4);
+}
+
+int es_store_org_get(es_store *st, int64_t id, es_org_row *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " ORG_COLS " FROM orgs WHERE id = ?", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		org_from(s, out);
+	else
+		rc = es_err_set(err, ES_ENOTFOUND, "organisation %lld does not exist", (long long)id);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Generic "collect rows" loop: grow an array of row structs. */
+#define COLLECT(st, s, rows, n, type, from, err)                                   \
+	do {                                                                       \
+		size_t cap_ = 0;                                                   \
+		int r_;                                                            \
+		*(rows) = NULL;                                                    \
+		*(n) = 0;                                                          \
+		while ((r_ = sqlite3_step(s)) == SQLITE_ROW) {                     \
+			if (*(n) == cap_) {                                        \
+				type *p_;                                          \
+				cap_ = cap_ ? cap_ * 2 : 16;                       \
+				p_ = realloc(*(rows), cap_ * sizeof(type));        \
+				if (p_ == NULL) {                                  \
+					rc = es_err_set(err, ES_ENOMEM, "out of memory"); \
+					break;                                     \
+				}                                                  \
+				*(rows) = p_;                                      \
+			}                                                          \
+			memset(&(*(rows))[*(n)], 0, sizeof(type));                 \
+			from(s, &(*(rows))[(*(n))++]);                             \
+		}                                                                  \
+		if (rc == 0 && r_ != SQLITE_DONE)                                  \
+			rc = db_err(st, err, "list");                              \
+	} while (0)
+
+int es_store_org_list(es_store *st, es_org_row **rows, size_t *n, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " ORG_COLS " FROM orgs ORDER BY id", err)) < 0)
+		return rc;
+	COLLECT(st, s, rows, n, es_org_row, org_from, err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+void es_org_row_clear(es_org_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->name);
+	free(r->uscc);
+	free(r->legal_rep_login);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- users ---- */
+
+static int roles_insert(es_store *st, int64_t user_id, char **roles, size_t n, es_err *err)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		sqlite3_stmt *s;
+		if ((rc = prep(st, &s, "INSERT OR IGNORE INTO user_roles(user_id, role) VALUES (?, ?)", err)) < 0)
+			break;
+		sqlite3_bind_int64(s, 1, user_id);
+		bind_text(s, 2, roles[i]);
+		rc = step_done(st, s, "role", err);
+	}
+	return rc;
+}
+
+int es_store_user_insert(es_store *st, es_user_row *u, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s,
+		"INSERT INTO users(login, name, id_number_enc, id_number_masked, id_number_hmac,"
+		" bank_card_enc, bank_card_masked, mobile_enc, mobile_masked, totp_enc, org_id,"
+		" password_hash, identity_checked, created_at)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, u->login);
+	bind_text(s, 2, u->name);
+	bind_blob(s, 3, &u->id_number_enc);
+	bind_text(s, 4, u->id_number_masked);
+	bind_text(s, 5, u->id_number_hmac);
+	bind_blob(s, 6, &u->bank_card_enc);
+	bind_text(s, 7, u->bank_card_masked);
+	bind_blob(s, 8, &u->mobile_enc);
+	bind_text(s, 9, u->mobile_masked);
+	bind_blob(s, 10, &u->totp_enc);
+	if (u->org_id > 0)
+		sqlite3_bind_int64(s, 11, u->org_id);
+	else
+		sqlite3_bind_null(s, 11);
+	bind_text(s, 12, u->password_hash);
+	sqlite3_bind_int(s, 13, u->identity_checked);
+	sqlite3_bind_int64(s, 14, (sqlite3_int64)u->created_at);
+	if ((rc = step_done(st, s, "a user with this login or resident ID number", err)) < 0)
+		return rc;
+	u->id = sqlite3_last_insert_rowid(st->db);
+	return roles_insert(st, u->id, u->roles, u->nroles, err);
+}
+
+#define USER_COLS "id, login, name, id_number_enc, id_number_masked, id_number_hmac," \
+	" bank_card_enc, bank_card_masked, mobile_enc, mobile_masked, totp_enc, COALESCE(org_id, 0)," \
+	" password_hash, identity_checked, failed_logins, locked_until, created_at"
+static void user_from(sqlite3_stmt *s, es_user_row *u)
+{
+	u->id = sqlite3_column_int64(s, 0);
+	u->login = col_text(s, 1);
+	u->name = col_text(s, 2);
+	col_blob(s, 3, &u->id_number_enc);
+	u->id_number_masked = col_text(s, 4);
+	u->id_number_hmac = col_text(s, 5);
+	col_blob(s, 6, &u->bank_card_enc);
+	u->bank_card_masked = col_text(s, 7);
+	col_blob(s, 8, &u->mobile_enc);
+	u->mobile_masked = col_text(s, 9);
+	col_blob(s, 10, &u->totp_enc);
+	u->org_id = sqlite3_column_int64(s, 11);
+	u->password_hash = col_text(s, 12);
+	u->identity_checked = sqlite3_column_int(s, 13);
+	u->failed_logins = sqlite3_column_int(s, 14);
+	u->locked_until = (time_t)sqlite3_column_int64(s, 15);
+	u->created_at = (time_t)sqlite3_column_int64(s, 16);
+}
+
+static int roles_load(es_store *st, es_user_row *u, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT role FROM user_roles WHERE user_id = ? ORDER BY role", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, u->id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		char **p = realloc(u->roles, (u->nroles + 1) * sizeof(*p));
+		if (p == NULL) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			break;
+		}
+		u->roles = p;
+		u->roles[u->nroles++] = col_text(s, 0);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int es_store_user_get(es_store *st, const char *login, es_user_row *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " USER_COLS " FROM users WHERE login = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, login);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		user_from(s, out);
+	else
+		rc = es_err_set(err, ES_ENOTFOUND, "user %s does not exist", login);
+	sqlite3_finalize(s);
+	if (rc == 0)
+		rc = roles_load(st, out, err);
+	return rc;
+}
+
+int es_store_user_list(es_store *st, int64_t org_id, es_user_row **rows, size_t *n, es_err *err)
+{
+	sqlite3_stmt *s;
+	size_t i;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " USER_COLS " FROM users WHERE ? = 0 OR org_id = ? ORDER BY id", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, org_id);
+	sqlite3_bind_int64(s, 2, org_id);
+	COLLECT(st, s, rows, n, es_user_row, user_from, err);
+	sqlite3_finalize(s);
+	for (i = 0; rc == 0 && i < *n; i++)
+		rc = roles_load(st, &(*rows)[i], err);
+	return rc;
+}
+
+int es_store_user_set_login_state(es_store *st, const char *login, int failed, time_t locked_until, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "UPDATE users SET failed_logins = ?, locked_until = ? WHERE login = ?", err)) < 0)
+		return rc;
+	sqlite3_bind_int(s, 1, failed);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)locked_until);
+	bind_text(s, 3, login);
+	return step_done(st, s, "user", err);
+}
+
+int es_store_user_set_totp(es_store *st, const char *login, const es_blob *totp_enc, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "UPDATE users SET totp_enc = ? WHERE login = ?", err)) < 0)
+		return rc;
+	bind_blob(s, 1, totp_enc);
+	bind_text(s, 2, login);
+	return step_done(st, s, "user", err);
+}
+
+void es_user_row_clear(es_user_row *u)
+{
+	size_t i;
+
+	if (u == NULL)
+		return;
+	free(u->login);
+	free(u->name);
+	blob_free(&u->id_number_enc);
+	blob_free(&u->bank_card_enc);
+	blob_free(&u->mobile_enc);
+	blob_free(&u->totp_enc);
+	free(u->id_number_masked);
+	free(u->bank_card_masked);
+	free(u->mobile_masked);
+	free(u->id_number_hmac);
+	free(u->password_hash);
+	for (i = 0; i < u->nroles; i++)
+		free(u->roles[i]);
+	free(u->roles);
+	memset(u, 0, sizeof(*u));
+}
+
+int es_user_has_role(const es_user_row *u, const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < u->nroles; i++)
+		if (strcmp(u->roles[i], role) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- seal applications ---- */
+
+int es_store_app_insert(es_store *st, es_app_row *a, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT INTO seal_applications(applicant, owner_kind, owner_org_id,"
+			       " owner_login, kind, text, template, taxpayer_no, created_at) VALUES (?,?,?,?,?,?,?,?,?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, a->applicant ? a->applicant : "");
+	bind_text(s, 2, a->owner_kind);
+	if (a->owner_org_id > 0)
+		sqlite3_bind_int64(s, 3, a->owner_org_id);
+	else
+		sqlite3_bind_null(s, 3);
+	bind_text(s, 4, a->owner_login);
+	bind_text(s, 5, a->kind);
+	bind_text(s, 6, a->text);
+	bind_text(s, 7, a->template_name);
+	bind_text(s, 8, a->taxpayer_no);
+	sqlite3_bind_int64(s, 9, (sqlite3_int64)a->created_at);
+	if ((rc = step_done(st, s, "application", err)) == 0)
+		a->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+#define APP_COLS "id, applicant, owner_kind, COALESCE(owner_org_id, 0), owner_login, kind, text," \
+	" template, state, reason, reviewer, seal_code, created_at, COALESCE(decided_at, 0), taxpayer_no"
+static void app_from(sqlite3_stmt *s, es_app_row *a)
+{
+	a->id = sqlite3_column_int64(s, 0);
+	a->applicant = col_text(s, 1);
+	a->owner_kind = col_text(s, 2);
+	a->owner_org_id = sqlite3_column_int64(s, 3);
+	a->owner_login = col_text(s, 4);
+	a->kind = col_text(s, 5);
+	a->text = col_text(s, 6);
+	a->template_name = col_text(s, 7);
+	a->state = col_text(s, 8);
+	a->reason = col_text(s, 9);
+	a->reviewer = col_text(s, 10);
+	a->seal_code = col_text(s, 11);
+	a->created_at = (time_t)sqlite3_column_int64(s, 12);
+	a->decided_at = (time_t)sqlite3_column_int64(s, 13);
+	a->taxpayer_no = col_text(s, 14);
+}
+
+int es_store_app_get(es_store *st, int64_t id, es_app_row *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " APP_COLS " FROM seal_applications WHERE id = ?", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		app_from(s, out);
+	else
+		rc = es_err_set(err, ES_ENOTFOUND, "seal application %lld does not exist", (long long)id);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int es_store_app_decide(es_store *st, int64_t id, const char *state, const char *reason,
+			const char *reviewer, const char *seal_code, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "UPDATE seal_applications SET state = ?, reason = ?, reviewer = ?,"
+			       " seal_code = ?, decided_at = strftime('%s','now')"
+			       " WHERE id = ? AND state = 'submitted'", err)) < 0)
+		return rc;
+	bind_text(s, 1, state);
+	bind_text(s, 2, reason);
+	bind_text(s, 3, reviewer);
+	bind_text(s, 4, seal_code);
+	sqlite3_bind_int64(s, 5, id);
+	if ((rc = step_done(st, s, "application", err)) == 0 && sqlite3_changes(st->db) != 1)
+		rc = es_err_set(err, ES_ESTATE, "seal application %lld has already been decided", (long long)id);
+	return rc;
+}
+
+int es_store_app_list(es_store *st, const char *state, es_app_row **rows, size_t *n, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " APP_COLS " FROM seal_applications"
+			       " WHERE ?1 IS NULL OR state = ?1 ORDER BY id", err)) < 0)
+		return rc;
+	bind_text(s, 1, state);
+	COLLECT(st, s, rows, n, es_app_row, app_from, err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+void es_app_row_clear(es_app_row *a)
+{
+	if (a == NULL)
+		return;
+	free(a->applicant);
+	free(a->owner_kind);
+	free(a->owner_login);
+	free(a->kind);
+	free(a->text);
+	free(a->template_name);
+	free(a->state);
+	free(a->reason);
+	free(a->reviewer);
+	free(a->seal_code);
+	free(a->taxpayer_no);
+	memset(a, 0, sizeof(*a));
+}
+
+/* ---- seals ---- */
+
+int es_store_seal_insert(es_store *st, const es_seal_row *r, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT INTO seals(code, app_id, kind, name, owner_kind, owner_org_id,"
+		" owner_login, template, text, valid_start, valid_end, created_at, sm2_cert, sm2_key,"
+		" p256_cert, p256_key, esl, picture_png, width_mm, height_mm, taxpayer_no)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, r->code);
+	if (r->app_id > 0)
+		sqlite3_bind_int64(s, 2, r->app_id);
+	else
+		sqlite3_bind_null(s, 2);
+	bind_text(s, 3, r->kind);
+	bind_text(s, 4, r->name);
+	bind_text(s, 5, r->owner_kind);
+	if (r->owner_org_id > 0)
+		sqlite3_bind_int64(s, 6, r->owner_org_id);
+	else
+		sqlite3_bind_null(s, 6);
+	bind_text(s, 7, r->owner_login);
+	bind_text(s, 8, r->template_name);
+	bind_text(s, 9, r->text);
+	sqlite3_bind_int64(s, 10, (sqlite3_int64)r->valid_start);
+	sqlite3_bind_int64(s, 11, (sqlite3_int64)r->valid_end);
+	sqlite3_bind_int64(s, 12, (sqlite3_int64)r->created_at);
+	bind_blob(s, 13, &r->sm2_cert);
+	bind_blob(s, 14, &r->sm2_key);
+	bind_blob(s, 15, &r->p256_cert);
+	bind_blob(s, 16, &r->p256_key);
+	bind_blob(s, 17, &r->esl);
+	bind_blob(s, 18, &r->picture_png);
+	sqlite3_bind_double(s, 19, r->width_mm);
+	sqlite3_bind_double(s, 20, r->height_mm);
+	bind_text(s, 21, r->taxpayer_no);
+	return step_done(st, s, "a seal with this code", err);
+}
+
+#define SEAL_COLS "code, COALESCE(app_id, 0), kind, name, owner_kind, COALESCE(owner_org_id, 0)," \
+	" owner_login, template, text, state, state_reason, valid_start, valid_end, created_at," \
+	" width_mm, height_mm, taxpayer_no"
+static void seal_from(sqlite3_stmt *s, es_seal_row *r)
+{
+	r->code = col_text(s, 0);
+	r->app_id = sqlite3_column_int64(s, 1);
+	r->kind = col_text(s, 2);
+	r->name = col_text(s, 3);
+	r->owner_kind = col_text(s, 4);
+	r->owner_org_id = sqlite3_column_int64(s, 5);
+	r->owner_login = col_text(s, 6);
+	r->template_name = col_text(s, 7);
+	r->text = col_text(s, 8);
+	r->state = col_text(s, 9);
+	r->state_reason = col_text(s, 10);
+	r->valid_start = (time_t)sqlite3_column_int64(s, 11);
+	r->valid_end = (time_t)sqlite3_column_int64(s, 12);
+	r->created_at = (time_t)sqlite3_column_int64(s, 13);
+	r->width_mm = sqlite3_column_double(s, 14);
+	r->height_mm = sqlite3_column_double(s, 15);
+	r->taxpayer_no = col_text(s, 16);
+}
+
+int es_store_seal_get(es_store *st, const char *code, es_seal_row *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " SEAL_COLS ", sm2_cert, sm2_key, p256_cert, p256_key, esl,"
+			       " picture_png FROM seals WHERE code = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, code);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		seal_from(s, out);
+		col_blob(s, 17, &out->sm2_cert);
+		col_blob(s, 18, &out->sm2_key);
+		col_blob(s, 19, &out->p256_cert);
+		col_blob(s, 20, &out->p256_key);
+		col_blob(s, 21, &out->esl);
+		col_blob(s, 22, &out->picture_png);
+	} else {
+		rc = es_err_set(err, ES_ENOTFOUND, "seal %s does not exist; see 'eseal seal list'", code);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int es_store_seal_set_state(es_store *st, const char *code, const char *state,
+			    const char *reason, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "UPDATE seals SET state = ?, state_reason = ? WHERE code = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, state);
+	bind_text(s, 2, reason);
+	bind_text(s, 3, code);
+	if ((rc = step_done(st, s, "seal", err)) == 0 && sqlite3_changes(st->db) != 1)
+		rc = es_err_set(err, ES_ENOTFOUND, "seal %s does not exist", code);
+	return rc;
+}
+
+int es_store_seal_list(es_store *st, es_seal_row **rows, size_t *n, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " SEAL_COLS " FROM seals ORDER BY created_at, code", err)) < 0)
+		return rc;
+	COLLECT(st, s, rows, n, es_seal_row, seal_from, err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int es_store_next_serial(es_store *st, const char *name, int64_t *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT INTO counters(name, value) VALUES (?, 1)"
+			       " ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value", err)) < 0)
+		return rc;
+	bind_text(s, 1, name);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	else
+		rc = db_err(st, err, "counter");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+void es_seal_row_clear(es_seal_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->code);
+	free(r->kind);
+	free(r->name);
+	free(r->owner_kind);
+	free(r->owner_login);
+	free(r->template_name);
+	free(r->text);
+	free(r->state);
+	free(r->state_reason);
+	free(r->taxpayer_no);
+	blob_free(&r->sm2_cert);
+	blob_free(&r->sm2_key);
+	blob_free(&r->p256_cert);
+	blob_free(&r->p256_key);
+	blob_free(&r->esl);
+	blob_free(&r->picture_png);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- revocations ---- */
+
+int es_store_revocation_add(es_store *st, const char *family, const char *serial_hex,
+			    time_t when, int reason, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT OR IGNORE INTO revocations(family, serial, revoked_at, reason)"
+			       " VALUES (?,?,?,?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, family);
+	bind_text(s, 2, serial_hex);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)when);
+	sqlite3_bind_int(s, 4, reason);
+	return step_done(st, s, "revocation", err);
+}
+
+int es_store_revocation_remove(es_store *st, const char *family, const char *serial_hex, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "DELETE FROM revocations WHERE family = ? AND serial = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, family);
+	bind_text(s, 2, serial_hex);
+	return step_done(st, s, "revocation", err);
+}
+
+static void rev_from(sqlite3_stmt *s, es_revocation_row *r)
+{
+	r->family = col_text(s, 0);
+	r->serial_hex = col_text(s, 1);
+	r->when = (time_t)sqlite3_column_int64(s, 2);
+	r->reason = sqlite3_column_int(s, 3);
+}
+
+int es_store_revocation_list(es_store *st, const char *family,
+			     es_revocation_row **rows, size_t *n, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT family, serial, revoked_at, reason FROM revocations"
+			       " WHERE family = ? ORDER BY revoked_at", err)) < 0)
+		return rc;
+	bind_text(s, 1, family);
+	COLLECT(st, s, rows, n, es_revocation_row, rev_from, err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+void es_revocation_row_clear(es_revocation_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->family);
+	free(r->serial_hex);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- audit ---- */
+
+int es_audit_entry_hash(char out_hex[65], const es_audit_row *a, es_err *err)
+{
+	es_buf b = {0};
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	int rc;
+
+	/* Length-prefixed fields: no separator ambiguity. */
+	rc = es_buf_printf(&b, err, "eseal-audit-v1|%lld|%lld|%zu:%s|%zu:%s|%zu:%s|%zu:%s|%zu:%s|%zu:%s|%s",
+		(long long)a->id, (long long)a->ts,
+		strlen(a->actor), a->actor, strlen(a->action), a->action,
+		strlen(a->object), a->object, strlen(a->details), a->details,
+		strlen(a->client), a->client, strlen(a->outcome), a->outcome, a->prev_hash);
+	if (rc == 0 && EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		rc = es_err_set(err, ES_ECRYPTO, "audit hash failed");
+	if (rc == 0)
+		es_hex_encode(out_hex, md, sizeof(md));
+	es_buf_free(&b, 0);
+	return rc;
+}
+
+#define AUDIT_COLS "id, ts, actor, action, object, details, client, outcome, prev_hash, hash"
+static void audit_from(sqlite3_stmt *s, es_audit_row *a)
+{
+	a->id = sqlite3_column_int64(s, 0);
+	a->ts = (time_t)sqlite3_column_int64(s, 1);
+	a->actor = col_text(s, 2);
+	a->action = col_text(s, 3);
+	a->object = col_text(s, 4);
+	a->details = col_text(s, 5);
+	a->client = col_text(s, 6);
+	a->outcome = col_text(s, 7);
+	a->prev_hash = col_text(s, 8);
+	a->hash = col_text(s, 9);
+}
+
+int es_store_audit_append(es_store *st, es_audit_row *a, es_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	char prev[65] = "", hash[65];
+	int own_tx = !st->in_tx, rc;
+
+	if (own_tx && (rc = es_store_begin(st, err)) < 0)
+		return rc;
+	if ((rc = prep(st, &s, "SELECT COALESCE(MAX(id), 0), (SELECT hash FROM audit ORDER BY id DESC LIMIT 1) FROM audit", err)) < 0)
+		goto out;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		rc = db_err(st, err, "audit head");
+		goto out;
+	}
+	a->id = sqlite3_column_int64(s, 0) + 1;
+	snprintf(prev, sizeof(prev), "%s", sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1)
+		 : "0000000000000000000000000000000000000000000000000000000000000000");
+	sqlite3_finalize(s);
+	s = NULL;
+	a->prev_hash = prev;
+	if ((rc = es_audit_entry_hash(hash, a, err)) < 0)
+		goto out;
+	if ((rc = prep(st, &s, "INSERT INTO audit(" AUDIT_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?)", err)) < 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, a->id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)a->ts);
+	bind_text(s, 3, a->actor);
+	bind_text(s, 4, a->action);
+	bind_text(s, 5, a->object);
+	bind_text(s, 6, a->details);
+	bind_text(s, 7, a->client);
+	bind_text(s, 8, a->outcome);
+	bind_text(s, 9, prev);
+	bind_text(s, 10, hash);
+	rc = step_done(st, s, "audit entry", err);
+	s = NULL;
+out:
+	sqlite3_finalize(s);
+	a->prev_hash = NULL;
+	if (own_tx) {
+		if (rc == 0)
+			rc = es_store_commit(st, err);
+		else
+			es_store_rollback(st);
+	}
+	return rc;
+}
+
+int es_store_audit_list(es_store *st, es_audit_row **rows, size_t *n, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " AUDIT_COLS " FROM audit ORDER BY rowid", err)) < 0)
+		return rc;
+	COLLECT(st, s, rows, n, es_audit_row, audit_from, err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+void es_audit_row_clear(es_audit_row *a)
+{
+	if (a == NULL)
+		return;
+	free(a->actor);
+	free(a->action);
+	free(a->object);
+	free(a->details);
+	free(a->client);
+	free(a->outcome);
+	free(a->prev_hash);
+	free(a->hash);
+	memset(a, 0, sizeof(*a));
+}
