@@ -141,6 +141,93 @@ int es_tsa_fetch(unsigned char **token, size_t *len, const char *url,
 typedef int (*es_tsa_fn)(void *ctx, const unsigned char *digest, size_t dlen, int md_nid,
 			 unsigned char **token, size_t *len, es_err *err);
 
+
+/* ---- additions (src/pki/keys.c, cert.c, ocsp.c, tsa.c) ---- */
+
+/** Family of a key: ES_ALG_SM2 for an SM2 key, ES_ALG_P256 for an EC P-256
+ * key, 0 for anything else.  Signing functions accept only these two. */
+int es_key_alg(EVP_PKEY *key);
+
+/** One algorithm family of the platform PKI: root CA (20 years) → issuing CA
+ * (10 years, pathlen 0) → TSA and OCSP responder certificates (5 years).
+ * Every member is owned by the struct; free with es_pki_family_clear(). */
+typedef struct es_pki_family {
+	es_alg alg;
+	X509 *root, *issuing, *tsa, *ocsp;
+	EVP_PKEY *root_key, *issuing_key, *tsa_key, *ocsp_key;
+} es_pki_family;
+
+/** Generate keys and certificates of a new family.  Subjects are
+ * "<platform_name> SM2 Root CA", "... Issuing CA", "... TSA", "... OCSP
+ * Responder" (P-256 instead of SM2 for the other family), O=<platform_name>.
+ * base_url (may be NULL) goes into CRL distribution points and AIA.
+ * On error *out is left cleared. */
+int es_pki_family_create(es_pki_family *out, es_alg alg, const char *platform_name,
+			 const char *base_url, es_err *err);
+/** Free every member and zero the struct; NULL and cleared structs are fine. */
+void es_pki_family_clear(es_pki_family *f);
+
+/** DER of a certificate; *der malloc'd (free()). */
+int es_cert_to_der(unsigned char **der, size_t *len, X509 *c, es_err *err);
+/** Parse one DER certificate; trailing bytes → ES_EFORMAT.  Free with X509_free(). */
+int es_cert_from_der(X509 **out, const unsigned char *der, size_t len, es_err *err);
+/** PEM of a certificate, NUL-terminated; *pem malloc'd (free()). */
+int es_cert_to_pem(char **pem, X509 *c, es_err *err);
+
+/** Check a TimeStampToken (DER ContentInfo) against a message imprint:
+ * signature by the token's signer (SM3withSM2 with the default id, or what
+ * OpenSSL supports), ESS signing-certificate(-v2) binding, imprint == digest
+ * with md_nid.  tsa_cert != NULL: the signer must be that certificate; NULL:
+ * the certificate carried in the token is used.  Does NOT build the TSA's
+ * chain: check *signer with es_chain_check().  gen_time and signer may be NULL;
+ * *signer is a new reference (X509_free()).
+ * @return 0, ES_EVERIFY when the token does not match or verify, ES_EFORMAT
+ * when it cannot be parsed. */
+int es_tsa_token_verify(time_t *gen_time, X509 **signer, const unsigned char *token,
+			size_t len, const unsigned char *digest, size_t dlen, int md_nid,
+			X509 *tsa_cert, es_err *err);
+
+/** Check a CRL's signature with issuer's key (SM3withSM2 with the default
+ * id, or ECDSA-SHA256).  0, or ES_EVERIFY (also when the CRL names another
+ * issuer).  Does not look at the update times. */
+int es_crl_check_signature(X509_CRL *crl, X509 *issuer, es_err *err);
+
+/* ---- OCSP (src/pki/ocsp.c, RFC 6960) ---- */
+
+/** Status look-up used by the responder.  serial_hex is upper-case hex as
+ * es_cert_serial_hex() writes it.  Return 0 and set *revoked (0 good, 1
+ * revoked; then *when and *reason, a CRLReason code, 0 = unspecified);
+ * ES_ENOTFOUND for a serial the CA never issued (answered "unknown"); any
+ * other negative code makes the response "internalError". */
+typedef int (*es_cert_status_fn)(void *ctx, const char *serial_hex, int *revoked,
+				 time_t *when, int *reason);
+
+/** Answer a DER OCSPRequest with a DER OCSPResponse: a basic response signed
+ * by responder (the issuer itself, or a certificate issued by it with
+ * OCSPSigning), thisUpdate now, nextUpdate in ES_OCSP_VALID_SECS, request nonce
+ * echoed.  Unparseable request → malformedRequest; no CertID for issuer →
+ * unauthorized; a mix → those CertIDs answered unknown.  Those are valid
+ * answers: the function still returns 0.  *resp malloc'd (free()).
+ * @return 0, ES_EINVAL when responder is not authorised by issuer, ES_ECRYPTO. */
+#define ES_OCSP_VALID_SECS (24 * 60 * 60)
+int es_ocsp_respond(unsigned char **resp, size_t *len, const unsigned char *req,
+		    size_t reqlen, X509 *issuer, X509 *responder, EVP_PKEY *responder_key,
+		    es_cert_status_fn status, void *ctx, es_err *err);
+/** DER OCSPRequest for cert (SHA-1 CertID, as RFC 5019 clients send) with a
+ * random nonce.  *req malloc'd (free()). */
+int es_ocsp_request_make(unsigned char **req, size_t *len, X509 *cert, X509 *issuer,
+			 es_err *err);
+/** Read an OCSPResponse for cert: response status successful, signature by
+ * issuer or by a responder certificate issued by it with OCSPSigning that
+ * chains to anchors (SM2 aware), thisUpdate not in the future and nextUpdate
+ * (when present) not past, allowing ES_OCSP_SKEW_SECS.
+ * *revoked: 0 good, 1 revoked, -1 unknown.
+ * @return 0, ES_EVERIFY (bad signature, untrusted responder, stale, cert not
+ * in the response), ES_ENET (responder answered an error status), ES_EFORMAT. */
+#define ES_OCSP_SKEW_SECS (5 * 60)
+int es_ocsp_response_status(int *revoked, const unsigned char *resp, size_t len,
+			    X509 *cert, X509 *issuer, STACK_OF(X509) *anchors, es_err *err);
+
 #ifdef __cplusplus
 }
 #endif

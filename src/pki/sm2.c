@@ -6,58 +6,32 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include "eseal/pki.h"
+#include "sigctx.h"
 
 #define SM2_RAW_SIG_LEN 64
 #define SM2_COORD_LEN 32
 
-/* mctx set up for SM3withSM2 with the default id, for signing or verifying. */
-static EVP_MD_CTX *sm2_md_ctx(EVP_PKEY *key, int sign)
+/* es_md_ctx_new() picks SHA-256 for a P-256 key: refuse anything but SM2 here. */
+static int sm2_md_ctx(EVP_MD_CTX **out, EVP_PKEY *key, int sign, es_err *err)
 {
-	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(key, NULL);
-	int ok;
-
-	if (mctx == NULL || pctx == NULL)
-		goto fail;
-	if (EVP_PKEY_CTX_set1_id(pctx, ES_SM2_DEFAULT_ID, strlen(ES_SM2_DEFAULT_ID)) <= 0)
-		goto fail;
-	EVP_MD_CTX_set_pkey_ctx(mctx, pctx);
-	ok = sign ? EVP_DigestSignInit(mctx, NULL, EVP_sm3(), NULL, key)
-		  : EVP_DigestVerifyInit(mctx, NULL, EVP_sm3(), NULL, key);
-	if (ok != 1) {
-		EVP_MD_CTX_free(mctx);
-		EVP_PKEY_CTX_free(pctx);
-		return NULL;
-	}
-	return mctx; /* pctx is owned by the caller of set_pkey_ctx: freed below */
-fail:
-	EVP_MD_CTX_free(mctx);
-	EVP_PKEY_CTX_free(pctx);
-	return NULL;
-}
-
-static void sm2_md_ctx_free(EVP_MD_CTX *mctx)
-{
-	EVP_PKEY_CTX *pctx;
-
-	if (mctx == NULL)
-		return;
-	pctx = EVP_MD_CTX_get_pkey_ctx(mctx);
-	EVP_MD_CTX_free(mctx);
-	EVP_PKEY_CTX_free(pctx);
+	*out = NULL;
+	if (es_key_alg(key) != ES_ALG_SM2)
+		return es_err_set(err, ES_EINVAL, "not an SM2 key; SM2 %s needs an SM2 key",
+				  sign ? "signing" : "verification");
+	return es_md_ctx_new(out, key, sign, err);
 }
 
 int es_sm2_sign(unsigned char **sig, size_t *siglen, EVP_PKEY *key,
 		const unsigned char *data, size_t len, es_err *err)
 {
-	EVP_MD_CTX *mctx = sm2_md_ctx(key, 1);
+	EVP_MD_CTX *mctx = NULL;
 	unsigned char *p = NULL;
 	size_t n = 0;
-	int rc = 0;
+	int rc;
 
 	*sig = NULL;
-	if (mctx == NULL)
-		return es_err_ssl(err, ES_ECRYPTO, "cannot set up SM2 signing; is the key an SM2 key?");
+	if ((rc = sm2_md_ctx(&mctx, key, 1, err)) < 0)
+		return rc;
 	if (EVP_DigestSign(mctx, NULL, &n, data, len) != 1 ||
 	    (p = OPENSSL_malloc(n)) == NULL ||
 	    EVP_DigestSign(mctx, p, &n, data, len) != 1) {
@@ -68,7 +42,7 @@ int es_sm2_sign(unsigned char **sig, size_t *siglen, EVP_PKEY *key,
 	*sig = p;
 	*siglen = n;
 out:
-	sm2_md_ctx_free(mctx);
+	es_md_ctx_free(mctx);
 	return rc;
 }
 
@@ -104,16 +78,13 @@ int es_sm2_verify(EVP_PKEY *pub, const unsigned char *sig, size_t siglen,
 		sig = der;
 		siglen = (size_t)derlen;
 	}
-	mctx = sm2_md_ctx(pub, 0);
-	if (mctx == NULL) {
-		rc = es_err_ssl(err, ES_ECRYPTO, "cannot set up SM2 verification; is the key an SM2 key?");
+	if ((rc = sm2_md_ctx(&mctx, pub, 0, err)) < 0)
 		goto out;
-	}
 	ok = EVP_DigestVerify(mctx, sig, siglen, data, len);
 	if (ok != 1)
 		rc = es_err_ssl(err, ES_EVERIFY, "SM2 signature does not verify");
 out:
-	sm2_md_ctx_free(mctx);
+	es_md_ctx_free(mctx);
 	OPENSSL_free(der);
 	return rc;
 }
