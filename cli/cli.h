@@ -38,6 +38,8 @@ int cli_read_stdin_line(char *buf, size_t cap);
 int cli_dispatch(cli_ctx *c, const char *group, const cli_cmd *cmds, int argc, char **argv);
 /* True when argv has --help / -h. */
 int cli_wants_help(int argc, char **argv);
+/* Write a file: temp + fsync + rename; prints the error itself. */
+int cli_write_file(const char *path, const unsigned char *d, size_t n);
 /* Positive decimal id. */
 int cli_parse_id(int64_t *out, const char *s);
 

@@ -239,29 +239,6 @@ static int seal_show(cli_ctx *c, int argc, char **argv)
 	return rc;
 }
 
-/* Write bytes to a file atomically (temp + fsync + rename) via a public helper. */
-static int write_out(const char *path, const unsigned char *d, size_t n)
-{
-	char tmp[4200];
-	FILE *f;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return cli_usage("output path too long");
-	f = fopen(tmp, "wb");
-	if (f == NULL || fwrite(d, 1, n, f) != n || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		if (f)
-			fclose(f);
-		remove(tmp);
-		return cli_usage("cannot write %s", path);
-	}
-	fclose(f);
-	if (rename(tmp, path) != 0) {
-		remove(tmp);
-		return cli_usage("cannot write %s", path);
-	}
-	return 0;
-}
-
 static int seal_export(cli_ctx *c, int argc, char **argv)
 {
 	static const struct option lo[] = {{"out", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
@@ -287,7 +264,7 @@ static int seal_export(cli_ctx *c, int argc, char **argv)
 		return rc;
 	if (es_store_seal_get(es_platform_store(p), argv[optind], &s, &err) < 0)
 		rc = cli_fail(&err);
-	else if ((rc = write_out(out, s.esl.data, s.esl.len)) == 0)
+	else if ((rc = cli_write_file(out, s.esl.data, s.esl.len)) == 0)
 		printf("%s\n", out);
 	es_seal_row_clear(&s);
 	es_platform_close(p);
@@ -325,7 +302,7 @@ static int seal_render(cli_ctx *c, int argc, char **argv)
 		return rc;
 	if (es_platform_seal_render(p, argv[optind], ext + 1, &data, &len, &err) < 0)
 		rc = cli_fail(&err);
-	else if ((rc = write_out(out, data, len)) == 0)
+	else if ((rc = cli_write_file(out, data, len)) == 0)
 		printf("%s\n", out);
 	free(data);
 	es_platform_close(p);

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include "cli.h"
 
@@ -12,7 +13,9 @@ static const cli_cmd commands[] = {
 	{"org", cmd_org, "organisations: add, list"},
 	{"user", cmd_user, "users: add, list, show"},
 	{"seal", cmd_seal, "seals: apply, review, list, show, export, render, revoke, suspend, resume"},
+	{"sign", cmd_sign, "seal a PDF or OFD document"},
 	{"verify", cmd_verify, "verify a seal (.esl), PDF or OFD"},
+	{"render", cmd_render, "render a PDF or OFD page to PNG"},
 	{"audit", cmd_audit, "audit log: verify, list"},
 };
 
@@ -147,4 +150,27 @@ int cli_dispatch(cli_ctx *c, const char *group, const cli_cmd *cmds, int argc, c
 		if (strcmp(argv[1], k->name) == 0)
 			return k->fn(c, argc - 1, argv + 1);
 	return cli_usage("unknown subcommand 'eseal %s %s'; see 'eseal %s --help'", group, argv[1], group);
+}
+
+/* Write bytes to a file atomically (temp + fsync + rename) via a public helper. */
+int cli_write_file(const char *path, const unsigned char *d, size_t n)
+{
+	char tmp[4200];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return cli_usage("output path too long");
+	f = fopen(tmp, "wb");
+	if (f == NULL || fwrite(d, 1, n, f) != n || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		if (f)
+			fclose(f);
+		remove(tmp);
+		return cli_usage("cannot write %s", path);
+	}
+	fclose(f);
+	if (rename(tmp, path) != 0) {
+		remove(tmp);
+		return cli_usage("cannot write %s", path);
+	}
+	return 0;
 }

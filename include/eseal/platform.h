@@ -97,6 +97,46 @@ int es_seal_usable(const es_seal_row *s, time_t now, es_err *err);
 int es_platform_seal_render(es_platform *p, const char *code, const char *fmt,
 			    unsigned char **out, size_t *len, es_err *err);
 
+/* ---- signing documents ---- */
+
+typedef struct es_sign_req {
+	int version;
+	const char *seal_code;
+	const char *login;          /**< the signer */
+	const char *password;       /**< identity proof (意愿确认): password ... */
+	const char *totp;           /**< ... and TOTP code when enrolled */
+	const char *in_path, *out_path;
+	int page;                   /**< 1-based; -1 last; -2 all (PDF) */
+	double x_mm, y_mm;          /**< seal centre, mm from the page's top-left */
+	const char *keyword;        /**< centre on this text instead */
+	int occurrence;             /**< keyword: 0 every, K the K-th */
+	int cross_page;             /**< 骑缝章 */
+	int level;                  /**< PDF: es_pades_level, 0 = B-T */
+	int certify;                /**< PDF: 0, 1 no-changes, 2 form-fill, 3 annotations */
+	const char *reason, *location;
+	const char *tsa_url;        /**< external RFC 3161 TSA; NULL = the platform's */
+	int ofd_type_sign;          /**< OFD: 1 = Type="Sign" (电子签名) */
+	const char *client;         /**< for the audit log, e.g. "cli" or an IP */
+} es_sign_req;
+#define ES_SIGN_REQ_INIT {1, NULL, NULL, NULL, NULL, NULL, NULL, 1, 0, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL}
+
+#define ES_SIGN_MAX_PLACEMENTS 64
+typedef struct es_sign_result {
+	char format[8];             /**< "pdf" or "ofd" */
+	size_t nplacements;
+	struct { int page; double x_mm, y_mm, w_mm, h_mm; } placements[ES_SIGN_MAX_PLACEMENTS];
+	char sha256_before[65], sha256_after[65];
+} es_sign_result;
+
+/** Seal a PDF or OFD (detected by content).  Order: authenticate the signer
+ * (password/TOTP) → check authorisation and seal state → unwrap the key →
+ * sign → audit.  Nothing is written on error. */
+int es_sign_document(es_platform *p, const es_sign_req *r, es_sign_result *res, es_err *err);
+/** May login use the seal?  (owner, or keeper/admin of the owning org) */
+int es_seal_authorised(es_platform *p, const es_seal_row *s, const char *login, es_err *err);
+/** Render page N of a PDF or OFD to PNG. */
+int es_render_page(const char *path, int page, int dpi, unsigned char **png, size_t *len, es_err *err);
+
 /* ---- verification ---- */
 
 /** Verify a file by content (seal DER, PDF, OFD) against the platform's

@@ -234,7 +234,11 @@ int es_user_authenticate(es_platform *p, const char *login, const char *password
 	int rc, ok;
 
 	if ((rc = es_store_user_get(p->st, login ? login : "", &u, NULL)) < 0) {
-		/* Same message for unknown users: no login enumeration. */
+		/* Same message and about the same time for unknown users: no login
+		 * enumeration.  The dummy hash is computed once per process. */
+		static char dummy[ES_PASSWORD_HASH_LEN];
+		if (dummy[0] != '\0' || es_password_hash(dummy, "eseal-dummy-password", NULL) == 0)
+			(void)es_password_verify(dummy, password ? password : "", NULL);
 		return es_err_set(err, ES_EAUTH, "wrong login or password");
 	}
 	if (u.locked_until > now) {

@@ -32,32 +32,6 @@ static file_type sniff(const char *path)
 	return FT_UNKNOWN;
 }
 
-static int file_sha256(char out[65], const char *path, es_err *err)
-{
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	unsigned char buf[65536], md[32];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-	int rc = 0;
-
-	if (f == NULL || c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
-		rc = es_err_set(err, ES_EIO, "cannot read %s", path);
-		goto out;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		EVP_DigestUpdate(c, buf, n);
-	if (ferror(f) || EVP_DigestFinal_ex(c, md, NULL) != 1) {
-		rc = es_err_set(err, ES_EIO, "cannot read %s", path);
-		goto out;
-	}
-	es_hex_encode(out, md, sizeof(md));
-out:
-	if (f)
-		fclose(f);
-	EVP_MD_CTX_free(c);
-	return rc;
-}
-
 int es_verify_path(es_report *r, es_platform *p, const char *path,
 		   STACK_OF(X509) *extra_anchors, es_err *err)
 {
@@ -117,7 +91,7 @@ int es_verify_path(es_report *r, es_platform *p, const char *path,
 		break;
 	}
 	if (rc == 0 && r->file_sha256[0] == '\0')
-		rc = file_sha256(r->file_sha256, path, err);
+		rc = es_file_sha256(r->file_sha256, path, err);
 out:
 	sk_X509_pop_free(anchors, X509_free);
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);

@@ -168,6 +168,32 @@ fail:
 	return es_err_set(err, ES_EIO, "cannot write %s: %s", path, strerror(n));
 }
 
+int es_file_sha256(char out[65], const char *path, es_err *err)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char buf[65536], md[32];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	int rc = 0;
+
+	if (f == NULL || c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+		rc = es_err_set(err, ES_EIO, "cannot read %s", path);
+		goto out;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		EVP_DigestUpdate(c, buf, n);
+	if (ferror(f) || EVP_DigestFinal_ex(c, md, NULL) != 1) {
+		rc = es_err_set(err, ES_EIO, "cannot read %s", path);
+		goto out;
+	}
+	es_hex_encode(out, md, sizeof(md));
+out:
+	if (f)
+		fclose(f);
+	EVP_MD_CTX_free(c);
+	return rc;
+}
+
 int es_mkdir_p(const char *path, int mode, es_err *err)
 {
 	char tmp[PATH_MAX];

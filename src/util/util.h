@@ -29,6 +29,8 @@ int es_file_read(es_buf *out, const char *path, size_t max_len, es_err *err);
  * fsync the directory.  mode e.g. 0600.  Never leaves a half-written file. */
 int es_file_write_atomic(const char *path, const void *data, size_t len,
 			 int mode, es_err *err);
+/** Lower-case hex SHA-256 of a file, streamed. */
+int es_file_sha256(char out[65], const char *path, es_err *err);
 /** mkdir -p with mode for the last component. */
 int es_mkdir_p(const char *path, int mode, es_err *err);
 int es_path_exists(const char *path);

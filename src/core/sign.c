@@ -1,0 +1,297 @@
+/* Sealing documents: authenticate, authorise, unwrap, sign, audit.
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include "eseal/ofd.h"
+#include "eseal/pdf.h"
+#include "eseal/picture.h"
+#include "eseal/seal.h"
+#include "core.h"
+#include "util/util.h"
+
+typedef struct tsa_ctx {
+	const es_pki_family *fam;   /* platform TSA */
+	STACK_OF(X509) *chain;
+	const char *url;            /* external TSA when non-NULL */
+} tsa_ctx;
+
+static int tsa_cb(void *ctx, const unsigned char *digest, size_t dlen, int md_nid,
+		  unsigned char **token, size_t *len, es_err *err)
+{
+	tsa_ctx *t = ctx;
+
+	if (t->url != NULL)
+		return es_tsa_fetch(token, len, t->url, digest, dlen, md_nid, err);
+	return es_tsa_stamp(token, len, digest, dlen, md_nid, t->fam->tsa, t->fam->tsa_key,
+			    t->chain, err);
+}
+
+int es_seal_authorised(es_platform *p, const es_seal_row *s, const char *login, es_err *err)
+{
+	es_user_row u = {0};
+	int ok = 0, rc;
+
+	if ((rc = es_store_user_get(p->st, login, &u, err)) < 0)
+		return rc;
+	if (strcmp(s->owner_kind, "user") == 0)
+		ok = strcmp(s->owner_login, login) == 0;
+	else
+		ok = u.org_id == s->owner_org_id &&
+		     (es_user_has_role(&u, "org-admin") || es_user_has_role(&u, "seal-keeper"));
+	es_user_row_clear(&u);
+	if (!ok)
+		return es_err_set(err, ES_EPERM, "user %s may not use seal %s; ask its keeper for a grant",
+				  login, s->code);
+	return 0;
+}
+
+/* Seal's picture as a vector drawing (PDF appearance). */
+static int seal_picture(const es_seal_row *s, es_picture **out, es_err *err)
+{
+	es_picture_spec spec;
+	es_seal_kind kind;
+	int org;
+
+	if (es_seal_kind_parse(&kind, s->kind) < 0)
+		return es_err_set(err, ES_EINVAL, "seal %s has an unknown kind", s->code);
+	org = strcmp(s->owner_kind, "org") == 0;
+	memset(&spec, 0, sizeof(spec));
+	spec.kind = kind;
+	spec.template_name = s->template_name && *s->template_name ? s->template_name : NULL;
+	if (kind == ES_KIND_PERSONAL || kind == ES_KIND_LEGAL_REP)
+		spec.person_name = s->text;
+	else
+		spec.org_name = s->text;
+	spec.code = org ? s->code : NULL;
+	spec.taxpayer_no = s->taxpayer_no && *s->taxpayer_no ? s->taxpayer_no : NULL;
+	return es_picture_draw(out, &spec, err);
+}
+
+/* Platform OCSP answer for the holder certificate (B-LT). */
+static int status_cb(void *ctx, const char *serial_hex, int *revoked, time_t *when, int *reason)
+{
+	es_platform *p = ctx;
+	es_revocation_row *rows = NULL;
+	size_t n = 0, i;
+
+	*revoked = 0;
+	if (es_store_revocation_list(p->st, "p256", &rows, &n, NULL) < 0)
+		return ES_ESTORE;
+	for (i = 0; i < n; i++) {
+		if (strcmp(rows[i].serial_hex, serial_hex) == 0) {
+			*revoked = 1;
+			*when = rows[i].when;
+			*reason = rows[i].reason;
+		}
+	}
+	ES_ROWS_FREE(rows, n, es_revocation_row_clear);
+	return 0;
+}
+
+static int sign_pdf(es_platform *p, const es_sign_req *r, const es_seal_row *s,
+		    EVP_PKEY *key, es_sign_result *res, es_err *err)
+{
+	es_pdf_sign_opts o = ES_PDF_SIGN_OPTS_INIT;
+	es_pdf_sign_result pr;
+	const es_pki_family *f;
+	es_picture *pic = NULL;
+	X509 *cert = NULL;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	char *stream = NULL;
+	size_t slen = 0, i;
+	unsigned char *crl = NULL, *oreq = NULL, *oresp = NULL;
+	size_t crl_len = 0, oreq_len = 0, oresp_len = 0;
+	const unsigned char *crls[1], *ocsps[1];
+	size_t crl_lens[1], ocsp_lens[1];
+	tsa_ctx t = {0};
+	int rc;
+
+	memset(&pr, 0, sizeof(pr));
+	if (chain == NULL)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	if ((rc = es_platform_family(p, ES_ALG_P256, &f, err)) < 0 ||
+	    (rc = es_cert_from_der(&cert, s->p256_cert.data, s->p256_cert.len, err)) < 0 ||
+	    (rc = seal_picture(s, &pic, err)) < 0 ||
+	    (rc = es_picture_pdf_stream(&stream, &slen, pic, err)) < 0)
+		goto out;
+	X509_up_ref(f->issuing);
+	sk_X509_push(chain, f->issuing);
+	X509_up_ref(f->root);
+	sk_X509_push(chain, f->root);
+	t.fam = f;
+	t.chain = chain;
+	t.url = r->tsa_url;
+	o.page = r->page;
+	o.x_mm = r->x_mm;
+	o.y_mm = r->y_mm;
+	o.keyword = r->keyword;
+	o.occurrence = r->occurrence;
+	o.cross_page = r->cross_page;
+	o.appearance = stream;
+	o.appearance_len = slen;
+	o.width_mm = es_picture_width_mm(pic);
+	o.height_mm = es_picture_height_mm(pic);
+	o.key = key;
+	o.cert = cert;
+	o.chain = chain;
+	o.level = r->level ? (es_pades_level)r->level : ES_PADES_B_T;
+	o.certify = r->certify;
+	o.reason = r->reason;
+	o.location = r->location;
+	o.name = s->name;
+	o.tsa = tsa_cb;
+	o.tsa_ctx = &t;
+	if (o.level >= ES_PADES_B_LT) {
+		if ((rc = es_platform_crl(p, ES_ALG_P256, &crl, &crl_len, err)) < 0 ||
+		    (rc = es_ocsp_request_make(&oreq, &oreq_len, cert, f->issuing, err)) < 0 ||
+		    (rc = es_ocsp_respond(&oresp, &oresp_len, oreq, oreq_len, f->issuing, f->ocsp,
+					  f->ocsp_key, status_cb, p, err)) < 0)
+			goto out;
+		crls[0] = crl;
+		crl_lens[0] = crl_len;
+		ocsps[0] = oresp;
+		ocsp_lens[0] = oresp_len;
+		o.crls = crls;
+		o.crl_lens = crl_lens;
+		o.ncrls = 1;
+		o.ocsps = ocsps;
+		o.ocsp_lens = ocsp_lens;
+		o.nocsps = 1;
+		o.dss_certs = chain;
+	}
+	if ((rc = es_pdf_sign(r->in_path, r->out_path, &o, &pr, err)) < 0)
+		goto out;
+	snprintf(res->format, sizeof(res->format), "pdf");
+	for (i = 0; i < pr.nplacements && i < ES_SIGN_MAX_PLACEMENTS; i++) {
+		res->placements[i].page = pr.placements[i].page;
+		res->placements[i].x_mm = pr.placements[i].x_mm;
+		res->placements[i].y_mm = pr.placements[i].y_mm;
+		res->placements[i].w_mm = pr.placements[i].w_mm;
+		res->placements[i].h_mm = pr.placements[i].h_mm;
+	}
+	res->nplacements = i;
+out:
+	free(crl);
+	free(oreq);
+	free(oresp);
+	free(stream);
+	es_picture_free(pic);
+	X509_free(cert);
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+static int sign_ofd(es_platform *p, const es_sign_req *r, const es_seal_row *s,
+		    EVP_PKEY *key, es_sign_result *res, es_err *err)
+{
+	es_ofd_sign_opts o = ES_OFD_SIGN_OPTS_INIT;
+	es_ofd_sign_result orr;
+	const es_pki_family *f;
+	X509 *cert = NULL;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	tsa_ctx t = {0};
+	size_t i;
+	int rc;
+
+	memset(&orr, 0, sizeof(orr));
+	if (chain == NULL)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	/* The OFD timestamp comes from the platform's P-256 TSA (SM3 imprint). */
+	if ((rc = es_platform_family(p, ES_ALG_P256, &f, err)) < 0 ||
+	    (rc = es_cert_from_der(&cert, s->sm2_cert.data, s->sm2_cert.len, err)) < 0)
+		goto out;
+	X509_up_ref(f->issuing);
+	sk_X509_push(chain, f->issuing);
+	t.fam = f;
+	t.chain = chain;
+	t.url = r->tsa_url;
+	o.page = r->page == -2 ? 1 : r->page;
+	o.x_mm = r->x_mm;
+	o.y_mm = r->y_mm;
+	o.keyword = r->keyword;
+	o.occurrence = r->occurrence;
+	o.cross_page = r->cross_page;
+	o.type_sign = r->ofd_type_sign;
+	o.seal = s->esl.data;
+	o.seal_len = s->esl.len;
+	o.width_mm = s->width_mm;
+	o.height_mm = s->height_mm;
+	o.key = key;
+	o.cert = cert;
+	o.tsa = tsa_cb;
+	o.tsa_ctx = &t;
+	if ((rc = es_ofd_sign(r->in_path, r->out_path, &o, &orr, err)) < 0)
+		goto out;
+	snprintf(res->format, sizeof(res->format), "ofd");
+	for (i = 0; i < orr.nstamps && i < ES_SIGN_MAX_PLACEMENTS; i++) {
+		res->placements[i].page = orr.stamps[i].page;
+		res->placements[i].x_mm = orr.stamps[i].x_mm;
+		res->placements[i].y_mm = orr.stamps[i].y_mm;
+		res->placements[i].w_mm = orr.stamps[i].w_mm;
+		res->placements[i].h_mm = orr.stamps[i].h_mm;
+	}
+	res->nplacements = i;
+out:
+	X509_free(cert);
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+static void audit_sign(es_platform *p, const es_sign_req *r, const es_sign_result *res, const char *outcome)
+{
+	char details[512];
+
+	snprintf(details, sizeof(details),
+		 "{\"format\":\"%s\",\"sha256_before\":\"%s\",\"sha256_after\":\"%s\",\"placements\":%zu}",
+		 res->format, res->sha256_before, res->sha256_after, res->nplacements);
+	es_audit(p, r->login, "document.sign", r->seal_code ? r->seal_code : "", details, outcome, NULL);
+}
+
+int es_sign_document(es_platform *p, const es_sign_req *r, es_sign_result *res, es_err *err)
+{
+	es_seal_row s = {0};
+	EVP_PKEY *key = NULL;
+	char aad[96];
+	int is_pdf, rc;
+
+	memset(res, 0, sizeof(*res));
+	if (r->seal_code == NULL || r->login == NULL || r->in_path == NULL || r->out_path == NULL)
+		return es_err_set(err, ES_EINVAL, "signing needs a seal, a signer, an input and an output");
+	if ((rc = es_file_sha256(res->sha256_before, r->in_path, err)) < 0)
+		return rc;
+	/* 意愿确认: the signer proves it is them before anything else happens. */
+	if ((rc = es_user_authenticate(p, r->login, r->password, r->totp, err)) < 0)
+		goto refused;
+	if ((rc = es_store_seal_get(p->st, r->seal_code, &s, err)) < 0 ||
+	    (rc = es_seal_authorised(p, &s, r->login, err)) < 0 ||
+	    (rc = es_seal_usable(&s, time(NULL), err)) < 0)
+		goto refused;
+	is_pdf = !es_ofd_is_ofd(r->in_path);
+	snprintf(aad, sizeof(aad), "seal:%s:%s", s.code, is_pdf ? "p256" : "sm2");
+	if ((rc = is_pdf ? es_key_unwrap(&key, s.p256_key.data, s.p256_key.len, p->kek, aad, err)
+			 : es_key_unwrap(&key, s.sm2_key.data, s.sm2_key.len, p->kek, aad, err)) < 0)
+		goto refused;
+	rc = is_pdf ? sign_pdf(p, r, &s, key, res, err) : sign_ofd(p, r, &s, key, res, err);
+	if (rc < 0)
+		goto refused;
+	if ((rc = es_file_sha256(res->sha256_after, r->out_path, err)) < 0)
+		goto refused;
+	audit_sign(p, r, res, "ok");
+	goto out;
+refused:
+	audit_sign(p, r, res, "refused");
+out:
+	EVP_PKEY_free(key);
+	es_seal_row_clear(&s);
+	return rc;
+}
+
+int es_render_page(const char *path, int page, int dpi, unsigned char **png, size_t *len, es_err *err)
+{
+	if (es_ofd_is_ofd(path))
+		return es_ofd_render_page(png, len, path, page, dpi, err);
+	return es_pdf_render_page(png, len, path, page, dpi, err);
+}
