@@ -29,25 +29,6 @@ static int tsa_cb(void *ctx, const unsigned char *digest, size_t dlen, int md_ni
 			    t->chain, err);
 }
 
-int es_seal_authorised(es_platform *p, const es_seal_row *s, const char *login, es_err *err)
-{
-	es_user_row u = {0};
-	int ok = 0, rc;
-
-	if ((rc = es_store_user_get(p->st, login, &u, err)) < 0)
-		return rc;
-	if (strcmp(s->owner_kind, "user") == 0)
-		ok = strcmp(s->owner_login, login) == 0;
-	else
-		ok = u.org_id == s->owner_org_id &&
-		     (es_user_has_role(&u, "org-admin") || es_user_has_role(&u, "seal-keeper"));
-	es_user_row_clear(&u);
-	if (!ok)
-		return es_err_set(err, ES_EPERM, "user %s may not use seal %s; ask its keeper for a grant",
-				  login, s->code);
-	return 0;
-}
-
 /* Seal's picture as a vector drawing (PDF appearance). */
 static int seal_picture(const es_seal_row *s, es_picture **out, es_err *err)
 {

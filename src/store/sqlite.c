@@ -16,7 +16,8 @@ struct es_store {
 };
 
 /* Versioned migrations, applied in order on open (PRAGMA user_version). */
-static const char *const migrations[] = {
+extern const char *const es_store_migration_server;
+static const char *migrations[] = {
 	/* 1: foundation */
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
 	"CREATE TABLE pki (name TEXT PRIMARY KEY, cert BLOB NOT NULL, key BLOB);"
@@ -49,6 +50,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE audit (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, actor TEXT NOT NULL,"
 	" action TEXT NOT NULL, object TEXT NOT NULL, details TEXT NOT NULL, client TEXT NOT NULL,"
 	" outcome TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);",
+	/* 2: server tables (src/store/server_tables.c) */
+	NULL,
 };
 
 static int db_err(es_store *st, es_err *err, const char *what)
@@ -92,6 +95,7 @@ static int migrate(es_store *st, es_err *err)
 		return es_err_set(err, ES_ESTORE,
 			"store schema version %d is newer than this eseal (%zu); upgrade eseal",
 			v, ES_ARRAY_LEN(migrations));
+	migrations[1] = es_store_migration_server;
 	for (i = (size_t)v; i < ES_ARRAY_LEN(migrations); i++) {
 		if ((rc = exec(st, "BEGIN IMMEDIATE", err)) < 0)
 			return rc;
