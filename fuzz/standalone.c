@@ -11,7 +11,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT (64u << 20)
+#define REPLAY_MAX_INPUT (64u << 20)
 
 static int run_file(const char *path)
 {
@@ -21,7 +21,7 @@ static int run_file(const char *path)
 
 	if (f == NULL)
 		return -1;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || (unsigned long)n > MAX_INPUT) {
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || (unsigned long)n > REPLAY_MAX_INPUT) {
 		fclose(f);
 		return 0; /* skip huge inputs */
 	}

@@ -65,6 +65,17 @@ static int raw_to_der(unsigned char **der, int *derlen, const unsigned char *raw
 	return *derlen > 0 ? 0 : -1;
 }
 
+/* A DER SEQUENCE{r,s} that uses every byte?  Raw r||s may start with 0x30 too. */
+static int is_whole_der_sig(const unsigned char *sig, size_t len)
+{
+	const unsigned char *p = sig;
+	ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)len);
+	int whole = s != NULL && p == sig + len;
+
+	ECDSA_SIG_free(s);
+	return whole;
+}
+
 int es_sm2_verify(EVP_PKEY *pub, const unsigned char *sig, size_t siglen,
 		  const unsigned char *data, size_t len, es_err *err)
 {
@@ -72,7 +83,7 @@ int es_sm2_verify(EVP_PKEY *pub, const unsigned char *sig, size_t siglen,
 	unsigned char *der = NULL;
 	int derlen = 0, ok, rc = 0;
 
-	if (siglen == SM2_RAW_SIG_LEN && sig[0] != 0x30) {
+	if (siglen == SM2_RAW_SIG_LEN && !is_whole_der_sig(sig, siglen)) {
 		if (raw_to_der(&der, &derlen, sig) < 0)
 			return es_err_ssl(err, ES_ECRYPTO, "cannot convert raw SM2 signature");
 		sig = der;
