@@ -192,13 +192,18 @@ int es_tsa_token_verify(time_t *gen_time, X509 **signer, const unsigned char *to
  * issuer).  Does not look at the update times. */
 int es_crl_check_signature(X509_CRL *crl, X509 *issuer, es_err *err);
 
+/** TSA policy of eseal timestamps.  A placeholder under an unassigned private
+ * enterprise arc (docs/keys.md): replace once eseal has its own PEN. */
+#define ES_TSA_POLICY_OID "1.3.6.1.4.1.99999.1"
+
 /* ---- OCSP (src/pki/ocsp.c, RFC 6960) ---- */
 
 /** Status look-up used by the responder.  serial_hex is upper-case hex as
  * es_cert_serial_hex() writes it.  Return 0 and set *revoked (0 good, 1
  * revoked; then *when and *reason, a CRLReason code, 0 = unspecified);
  * ES_ENOTFOUND for a serial the CA never issued (answered "unknown"); any
- * other negative code makes the response "internalError". */
+ * other negative code fails es_ocsp_respond() with that code (a server may
+ * then answer HTTP 500 or an internalError OCSPResponse, 30 03 0A 01 02). */
 typedef int (*es_cert_status_fn)(void *ctx, const char *serial_hex, int *revoked,
 				 time_t *when, int *reason);
 
@@ -208,7 +213,8 @@ typedef int (*es_cert_status_fn)(void *ctx, const char *serial_hex, int *revoked
  * echoed.  Unparseable request → malformedRequest; no CertID for issuer →
  * unauthorized; a mix → those CertIDs answered unknown.  Those are valid
  * answers: the function still returns 0.  *resp malloc'd (free()).
- * @return 0, ES_EINVAL when responder is not authorised by issuer, ES_ECRYPTO. */
+ * @return 0, ES_EINVAL when responder is not authorised by issuer, the status
+ * callback's code when it failed, ES_ECRYPTO. */
 #define ES_OCSP_VALID_SECS (24 * 60 * 60)
 int es_ocsp_respond(unsigned char **resp, size_t *len, const unsigned char *req,
 		    size_t reqlen, X509 *issuer, X509 *responder, EVP_PKEY *responder_key,
