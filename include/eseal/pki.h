@@ -144,6 +144,20 @@ typedef int (*es_tsa_fn)(void *ctx, const unsigned char *digest, size_t dlen, in
 
 /* ---- additions (src/pki/keys.c, cert.c, ocsp.c, tsa.c) ---- */
 
+/* Notes on the functions above (docs/keys.md has the details):
+ * - es_cert_issue(): notAfter is cut to the issuer's notAfter.  With a
+ *   base_url, an ISSUING_CA certificate points at the root's CRL
+ *   "<base>/api/v1/crl/<family>-root.crl" and has no OCSP pointer; every
+ *   other non-root certificate points at "<family>.crl" and "<base>/api/v1/ocsp".
+ * - es_crl_make(): CRL number = issue time in microseconds (increasing).
+ * - es_tsa_stamp() / es_tsa_respond() also work with an SM2 TSA key: the
+ *   token is then built with CMS (SM3, SM2-with-SM3, default SM2 id), which
+ *   `openssl ts -verify` cannot check; use es_tsa_token_verify().  Refused
+ *   requests get a rejection TimeStampResp with failInfo and return 0.
+ * - es_tsa_fetch(): 15 s timeout, http/https only, reply must be granted and
+ *   carry our nonce and imprint; ES_ENET for transport/refusal, ES_EVERIFY
+ *   for a reply that does not match. */
+
 /** Family of a key: ES_ALG_SM2 for an SM2 key, ES_ALG_P256 for an EC P-256
  * key, 0 for anything else.  Signing functions accept only these two. */
 int es_key_alg(EVP_PKEY *key);
