@@ -286,7 +286,8 @@ int es_cert_issue(X509 **out, const es_cert_req *req, X509 *issuer,
 	*out = NULL;
 	if ((rc = req_check(req, issuer, signer, err)) < 0)
 		return rc;
-	if ((x = X509_new()) == NULL)
+	x = X509_new();
+	if (x == NULL)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	if (X509_set_version(x, X509_VERSION_3) != 1 || X509_set_pubkey(x, req->subject_key) != 1) {
 		rc = es_err_ssl(err, ES_ECRYPTO, "cannot build certificate");
@@ -412,15 +413,18 @@ int es_cert_to_pem(char **pem, X509 *c, es_err *err)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *data = NULL;
-	long n;
+	long n = 0;
 	int rc = 0;
 
 	*pem = NULL;
-	if (b == NULL || PEM_write_bio_X509(b, c) != 1 || (n = BIO_get_mem_data(b, &data)) <= 0) {
+	if (b != NULL && PEM_write_bio_X509(b, c) == 1)
+		n = BIO_get_mem_data(b, &data);
+	if (n <= 0) {
 		rc = es_err_ssl(err, ES_ECRYPTO, "cannot write PEM certificate");
 		goto out;
 	}
-	if ((*pem = malloc((size_t)n + 1)) == NULL) {
+	*pem = malloc((size_t)n + 1);
+	if (*pem == NULL) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto out;
 	}

@@ -66,8 +66,10 @@ static int revoked_add(X509_CRL *crl, const es_revoked *r, time_t now, es_err *e
 		goto out;
 	}
 	/* RFC 5280 5.3.1: unspecified (0) SHOULD be expressed by absence. */
+	if (r->reason != 0)
+		reason = ASN1_ENUMERATED_new();
 	if (r->reason != 0 &&
-	    ((reason = ASN1_ENUMERATED_new()) == NULL || ASN1_ENUMERATED_set(reason, r->reason) != 1 ||
+	    (reason == NULL || ASN1_ENUMERATED_set(reason, r->reason) != 1 ||
 	     X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, reason, 0, 0) != 1)) {
 		rc = es_err_ssl(err, ES_ECRYPTO, "cannot add revocation reason");
 		goto out;
@@ -127,7 +129,8 @@ int es_crl_check_signature(X509_CRL *crl, X509 *issuer, es_err *err)
 	}
 	/* X509_CRL_verify() in OpenSSL 3.0 has no way to take the SM2 id. */
 	X509_CRL_get0_signature(crl, &sig, NULL);
-	if ((n = i2d_re_X509_CRL_tbs(crl, &tbs)) <= 0)
+	n = i2d_re_X509_CRL_tbs(crl, &tbs);
+	if (n <= 0)
 		return es_err_ssl(err, ES_EFORMAT, "cannot encode the CRL");
 	rc = es_sig_verify_tbs(pub, tbs, (size_t)n, sig, err);
 	OPENSSL_free(tbs);
@@ -169,12 +172,15 @@ int es_crl_make(unsigned char **der, size_t *len, X509 *ca, EVP_PKEY *ca_key,
 		ERR_clear_error();
 		return es_err_set(err, ES_EINVAL, "CA key does not belong to the CA certificate");
 	}
-	if ((crl = X509_CRL_new()) == NULL)
+	crl = X509_CRL_new();
+	if (crl == NULL)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	if ((rc = crl_build(crl, ca, list, n, next_update_days, err)) < 0 ||
 	    (rc = es_md_ctx_new(&mctx, ca_key, 1, err)) < 0)
 		goto out;
-	if (X509_CRL_sign_ctx(crl, mctx) <= 0 || (plen = i2d_X509_CRL(crl, &p)) <= 0) {
+	if (X509_CRL_sign_ctx(crl, mctx) > 0)
+		plen = i2d_X509_CRL(crl, &p);
+	if (plen <= 0) {
 		rc = es_err_ssl(err, ES_ECRYPTO, "CRL signing failed");
 		goto out;
 	}

@@ -76,7 +76,8 @@ int es_secret_seal(unsigned char **out, size_t *outlen, const unsigned char *pla
 	*outlen = 0;
 	if (len > (size_t)INT_MAX - BLOB_OVERHEAD || (aad != NULL && strlen(aad) > INT_MAX))
 		return es_err_set(err, ES_ERANGE, "secret too large to encrypt");
-	if ((blob = malloc(len + BLOB_OVERHEAD)) == NULL)
+	blob = malloc(len + BLOB_OVERHEAD);
+	if (blob == NULL)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	memcpy(blob, BLOB_MAGIC, BLOB_MAGIC_LEN);
 	nonce = blob + BLOB_MAGIC_LEN;
@@ -124,7 +125,8 @@ int es_secret_open(unsigned char **out, size_t *outlen, const unsigned char *blo
 	ctlen = len - BLOB_OVERHEAD;
 	memcpy(tag, ct + ctlen, BLOB_TAG_LEN);
 	/* +1: malloc(0) may return NULL, and callers like a NUL after text. */
-	if ((plain = malloc(ctlen + 1)) == NULL)
+	plain = malloc(ctlen + 1);
+	if (plain == NULL)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	ctx = EVP_CIPHER_CTX_new();
 	if (ctx == NULL || EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, kek, nonce) != 1 ||
@@ -162,7 +164,9 @@ int es_key_wrap(unsigned char **out, size_t *outlen, EVP_PKEY *key,
 	*out = NULL;
 	*outlen = 0;
 	p8 = EVP_PKEY2PKCS8(key);
-	if (p8 == NULL || (n = i2d_PKCS8_PRIV_KEY_INFO(p8, &der)) <= 0) {
+	if (p8 != NULL)
+		n = i2d_PKCS8_PRIV_KEY_INFO(p8, &der);
+	if (n <= 0) {
 		rc = es_err_ssl(err, ES_ECRYPTO, "cannot encode the private key (PKCS#8)");
 		goto out;
 	}
@@ -188,7 +192,9 @@ int es_key_unwrap(EVP_PKEY **out, const unsigned char *blob, size_t len,
 		return rc;
 	p = der;
 	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)n);
-	if (p8 == NULL || p != der + n || (*out = EVP_PKCS82PKEY(p8)) == NULL) {
+	if (p8 != NULL && p == der + n)
+		*out = EVP_PKCS82PKEY(p8);
+	if (*out == NULL) {
 		rc = es_err_ssl(err, ES_EFORMAT, "decrypted data is not a PKCS#8 private key");
 		goto out;
 	}

@@ -55,8 +55,10 @@ static int cid_is_for(OCSP_CERTID *cid, X509 *issuer)
 	OCSP_CERTID *ca;
 	int same;
 
-	if (OCSP_id_get0_info(NULL, &md_oid, NULL, NULL, cid) != 1 ||
-	    (md = EVP_get_digestbyobj(md_oid)) == NULL)
+	if (OCSP_id_get0_info(NULL, &md_oid, NULL, NULL, cid) != 1)
+		return 0;
+	md = EVP_get_digestbyobj(md_oid);
+	if (md == NULL)
 		return 0;
 	ca = OCSP_cert_to_id(md, NULL, issuer);
 	same = ca != NULL && OCSP_id_issuer_cmp(ca, cid) == 0;
@@ -100,8 +102,11 @@ static int single_add(OCSP_BASICRESP *bs, OCSP_CERTID *cid, X509 *issuer,
 		if (rc == 0)
 			st = revoked ? V_OCSP_CERTSTATUS_REVOKED : V_OCSP_CERTSTATUS_GOOD;
 	}
-	if (st == V_OCSP_CERTSTATUS_REVOKED && (revtime = ASN1_TIME_set(NULL, when)) == NULL)
-		return ES_ENOMEM;
+	if (st == V_OCSP_CERTSTATUS_REVOKED) {
+		revtime = ASN1_TIME_set(NULL, when);
+		if (revtime == NULL)
+			return ES_ENOMEM;
+	}
 	/* reason 0 (unspecified) is left out, as in CRLs (RFC 5280 5.3.1) */
 	sr = OCSP_basic_add1_status(bs, cid, st, reason > 0 ? reason : OCSP_REVOKED_STATUS_NOSTATUS,
 				    revtime, thisupd, nextupd);
@@ -344,8 +349,9 @@ int es_ocsp_response_status(int *revoked, const unsigned char *resp, size_t len,
 	int st, rc;
 
 	*revoked = -1;
-	if (len == 0 || len > LONG_MAX || (r = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL ||
-	    p != resp + len) {
+	if (len > 0 && len <= LONG_MAX)
+		r = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+	if (r == NULL || p != resp + len) {
 		OCSP_RESPONSE_free(r);
 		return es_err_ssl(err, ES_EFORMAT, "not an OCSP response");
 	}
@@ -354,7 +360,8 @@ int es_ocsp_response_status(int *revoked, const unsigned char *resp, size_t len,
 		rc = es_err_set(err, ES_ENET, "OCSP responder answered \"%s\"", OCSP_response_status_str(st));
 		goto out;
 	}
-	if ((bs = OCSP_response_get1_basic(r)) == NULL) {
+	bs = OCSP_response_get1_basic(r);
+	if (bs == NULL) {
 		rc = es_err_ssl(err, ES_EFORMAT, "OCSP response has no basic response");
 		goto out;
 	}

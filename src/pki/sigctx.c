@@ -44,7 +44,8 @@ int es_md_ctx_new(EVP_MD_CTX **out, EVP_PKEY *key, int sign, es_err *err)
 	if (alg == 0)
 		return es_err_set(err, ES_ENOTSUP,
 				  "unsupported key type; eseal signs with SM2 or EC P-256 keys only");
-	if ((mctx = EVP_MD_CTX_new()) == NULL)
+	mctx = EVP_MD_CTX_new();
+	if (mctx == NULL)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	if (alg == ES_ALG_SM2) {
 		/* The id must be on the EVP_PKEY_CTX before the digest init:
@@ -109,7 +110,8 @@ int es_der_dup(unsigned char **out, size_t *outlen, const unsigned char *der, in
 	*outlen = 0;
 	if (der == NULL || len <= 0)
 		return es_err_ssl(err, ES_ECRYPTO, "DER encoding failed");
-	if ((*out = malloc((size_t)len)) == NULL)
+	*out = malloc((size_t)len);
+	if (*out == NULL)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	memcpy(*out, der, (size_t)len);
 	*outlen = (size_t)len;

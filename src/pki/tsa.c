@@ -153,7 +153,9 @@ static int openssl_respond(TS_RESP **out, const unsigned char *der, size_t len, 
 	if ((rc = rctx_new(&ctx, cert, key, chain, err)) < 0)
 		return rc;
 	in = BIO_new_mem_buf(der, (int)len);
-	if (in == NULL || (*out = TS_RESP_create_response(ctx, in)) == NULL)
+	if (in != NULL)
+		*out = TS_RESP_create_response(ctx, in);
+	if (*out == NULL)
 		rc = es_err_ssl(err, ES_ECRYPTO, "TSA cannot answer");
 	BIO_free(in);
 	TS_RESP_CTX_free(ctx);
@@ -283,16 +285,20 @@ static int sm2_token_sign(PKCS7 **out, TS_TST_INFO *tst, X509 *cert, EVP_PKEY *k
 	for (i = 0; ok && with_certs && chain != NULL && i < sk_X509_num(chain); i++)
 		ok = X509_cmp(sk_X509_value(chain, i), cert) == 0 ||
 		     CMS_add1_cert(cms, sk_X509_value(chain, i)) == 1;
-	ok = ok && (tlen = i2d_TS_TST_INFO(tst, &tder)) > 0 &&
-	     (content = BIO_new_mem_buf(tder, tlen)) != NULL &&
-	     CMS_final(cms, content, NULL, CMS_BINARY) == 1 &&
-	     (clen = i2d_CMS_ContentInfo(cms, &cder)) > 0;
+	if (ok)
+		tlen = i2d_TS_TST_INFO(tst, &tder);
+	if (tlen > 0)
+		content = BIO_new_mem_buf(tder, tlen);
+	if (content != NULL && CMS_final(cms, content, NULL, CMS_BINARY) == 1)
+		clen = i2d_CMS_ContentInfo(cms, &cder);
 	/* Hand back a PKCS7, the type TS_RESP carries the token in. */
 	p = cder;
-	if (ok && ((*out = d2i_PKCS7(NULL, &p, clen)) == NULL || p != cder + clen)) {
+	if (clen > 0)
+		*out = d2i_PKCS7(NULL, &p, clen);
+	ok = *out != NULL && p == cder + clen;
+	if (!ok) {
 		PKCS7_free(*out);
 		*out = NULL;
-		ok = 0;
 	}
 	BIO_free(content);
 	OPENSSL_free(tder);
@@ -493,9 +499,10 @@ static int token_parse(PKCS7 **p7, TS_TST_INFO **tst, const unsigned char *der, 
 	if (len == 0 || len > LONG_MAX)
 		return es_err_set(err, ES_EFORMAT, "empty or oversized timestamp token");
 	*p7 = d2i_PKCS7(NULL, &p, (long)len);
-	if (*p7 == NULL || p != der + len || !PKCS7_type_is_signed(*p7) ||
-	    sk_PKCS7_SIGNER_INFO_num(PKCS7_get_signer_info(*p7)) != 1 ||
-	    (*tst = PKCS7_to_TS_TST_INFO(*p7)) == NULL || TS_TST_INFO_get_version(*tst) != 1) {
+	if (*p7 != NULL && p == der + len && PKCS7_type_is_signed(*p7) &&
+	    sk_PKCS7_SIGNER_INFO_num(PKCS7_get_signer_info(*p7)) == 1)
+		*tst = PKCS7_to_TS_TST_INFO(*p7);
+	if (*tst == NULL || TS_TST_INFO_get_version(*tst) != 1) {
 		PKCS7_free(*p7);
 		*p7 = NULL;
 		TS_TST_INFO_free(*tst);
