@@ -316,6 +316,45 @@ static int signer_check(OCSP_BASICRESP *bs, X509 *issuer, STACK_OF(X509) *anchor
 	return rc;
 }
 
+/* Step into (enter != 0) or over the next TLV, which must have tag/class. */
+static int der_step(const unsigned char **p, const unsigned char *end, int tag, int cls, int enter)
+{
+	const unsigned char *q = *p;
+	long n = 0;
+	int t = -1, c = -1, r = ASN1_get_object(&q, &n, &t, &c, end - *p);
+
+	if ((r & 0x80) != 0 || r == 0x21 || t != tag || c != cls)
+		return -1;
+	*p = enter ? q : q + n;
+	return 0;
+}
+
+/* OpenSSL re-encodes tbsResponseData before checking the signature and its
+ * decoder takes some BER (e.g. a SEQUENCE OF tagged 0x10), so a changed
+ * byte can still "verify".  RFC 6960 4.2.1 wants DER: the received bytes
+ * must be exactly what re-encoding gives. */
+static int tbs_is_der(OCSP_BASICRESP *bs, const unsigned char *resp, size_t len, es_err *err)
+{
+	const unsigned char *p = resp, *end = resp + len, *start;
+	unsigned char *again = NULL;
+	int n, ok;
+
+	ok = der_step(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, 1) == 0 &&
+	     der_step(&p, end, V_ASN1_ENUMERATED, V_ASN1_UNIVERSAL, 0) == 0 &&
+	     der_step(&p, end, 0, V_ASN1_CONTEXT_SPECIFIC, 1) == 0 &&
+	     der_step(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, 1) == 0 &&
+	     der_step(&p, end, V_ASN1_OBJECT, V_ASN1_UNIVERSAL, 0) == 0 &&
+	     der_step(&p, end, V_ASN1_OCTET_STRING, V_ASN1_UNIVERSAL, 1) == 0 &&
+	     der_step(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, 1) == 0;
+	start = p;
+	ok = ok && der_step(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, 0) == 0;
+	n = ok ? i2d_OCSP_RESPDATA((OCSP_RESPDATA *)OCSP_resp_get0_respdata(bs), &again) : -1;
+	ok = ok && n == p - start && memcmp(again, start, (size_t)n) == 0;
+	OPENSSL_free(again);
+	ERR_clear_error();
+	return ok ? 0 : es_err_set(err, ES_EFORMAT, "OCSP response data is not DER");
+}
+
 static int single_find(int *revoked, OCSP_BASICRESP *bs, X509 *cert, X509 *issuer, es_err *err)
 {
 	const EVP_MD *mds[] = {EVP_sha1(), EVP_sha256(), EVP_sm3()};
@@ -365,7 +404,7 @@ int es_ocsp_response_status(int *revoked, const unsigned char *resp, size_t len,
 		rc = es_err_ssl(err, ES_EFORMAT, "OCSP response has no basic response");
 		goto out;
 	}
-	if ((rc = signer_check(bs, issuer, anchors, err)) == 0)
+	if ((rc = tbs_is_der(bs, resp, len, err)) == 0 && (rc = signer_check(bs, issuer, anchors, err)) == 0)
 		rc = single_find(revoked, bs, cert, issuer, err);
 out:
 	OCSP_BASICRESP_free(bs);

@@ -23,7 +23,8 @@ static uint32_t rnd(void)
 	return seed >> 8;
 }
 
-/* One mutation of src into dst (cap >= len + 8): flip, set, cut, insert. */
+/* One mutation of src into dst (cap >= len + 8): flip, change, cut, insert.
+ * The result always differs from src. */
 static size_t mutate(unsigned char *dst, const unsigned char *src, size_t len)
 {
 	size_t n = len, i, at = len > 0 ? rnd() % len : 0;
@@ -33,8 +34,8 @@ static size_t mutate(unsigned char *dst, const unsigned char *src, size_t len)
 	case 0:
 		dst[at] ^= (unsigned char)(1u << (rnd() % 8));
 		break;
-	case 1:
-		dst[at] = (unsigned char)rnd();
+	case 1: /* a different byte: never a no-op */
+		dst[at] = (unsigned char)(dst[at] ^ (1 + rnd() % 255));
 		break;
 	case 2:
 		n = at; /* truncate */

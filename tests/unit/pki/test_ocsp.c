@@ -161,6 +161,18 @@ static void p256_good_and_revoked_verify_with_openssl_ocsp(void **state)
 	pt_rmtree(dir);
 }
 
+/* Offset of the [0] certs wrapper in a basic response carrying c. */
+static size_t cert_offset(const unsigned char *resp, size_t len, X509 *c)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(c, &der);
+	const unsigned char *at = memmem(resp, len, der, (size_t)n);
+
+	OPENSSL_free(der);
+	assert_non_null(at);
+	return (size_t)(at - resp) - 8; /* a0 82 LL LL 30 82 LL LL */
+}
+
 static void status_is_read_back_in_c_for_both_families(void **state)
 {
 	es_pki_family *fams[] = {&p256, &sm2};
@@ -169,6 +181,7 @@ static void status_is_read_back_in_c_for_both_families(void **state)
 	size_t len = 0;
 	es_err err = ES_ERR_INIT;
 	int revoked = 9;
+	size_t certs_at;
 
 	(void)state;
 	for (int i = 0; i < 2; i++) {
@@ -191,8 +204,10 @@ static void status_is_read_back_in_c_for_both_families(void **state)
 		assert_int_equal(es_ocsp_response_status(&revoked, resp, len, holders[i], fams[i]->issuing,
 							 anchors, &err), 0);
 		assert_int_equal(revoked, -1);
-		/* tampered: every byte of the tbsResponseData and signature counts */
-		for (size_t j = len / 4; j < len; j += 7) {
+		/* tampered: every byte of the tbsResponseData and signature counts
+		 * (not the certificates after them: they are checked on their own) */
+		certs_at = cert_offset(resp, len, fams[i]->ocsp);
+		for (size_t j = 0; j < certs_at; j++) {
 			resp[j] ^= 0x20;
 			assert_true(es_ocsp_response_status(&revoked, resp, len, holders[i], fams[i]->issuing,
 							    anchors, NULL) < 0);
