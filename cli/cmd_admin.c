@@ -96,7 +96,8 @@ int cmd_crl(cli_ctx *c, int argc, char **argv)
 		switch (ch) {
 		case 'o': out = optarg; break;
 		case 'h':
-			printf("usage: eseal crl [--out DIR]\n\nWrite sm2.crl and p256.crl (DER) signed by the issuing CAs\n"
+			printf("usage: eseal crl [--out DIR]\n\nWrite sm2.crl and p256.crl (DER, signed by the issuing CAs) and\n"
+			       "sm2-root.crl, p256-root.crl (signed by the roots) "
 			       "into DIR (default DATA/crl).\n");
 			return EXIT_OK;
 		default: return bad_option("crl", argv);
@@ -111,7 +112,7 @@ int cmd_crl(cli_ctx *c, int argc, char **argv)
 	if (es_platform_write_crls(p, out, &err) < 0) {
 		rc = cli_fail(&err);
 	} else {
-		printf("%s/sm2.crl\n%s/p256.crl\n", out, out);
+		printf("%s/sm2.crl\n%s/p256.crl\n%s/sm2-root.crl\n%s/p256-root.crl\n", out, out, out, out);
 		rc = EXIT_OK;
 	}
 	es_platform_close(p);

@@ -40,11 +40,15 @@ es_store *es_platform_store(es_platform *p);
 
 /** Print-ready description of the PKI: one line per certificate. */
 int es_platform_pki_describe(es_platform *p, char **out, es_err *err);
-/** Write sm2.crl and p256.crl (DER) into outdir; paths returned in messages. */
+/** Write sm2.crl, p256.crl (issuing CAs: seal certificates) and sm2-root.crl,
+ * p256-root.crl (roots: the issuing CAs) as DER into outdir. */
 int es_platform_write_crls(es_platform *p, const char *outdir, es_err *err);
-/** Current CRL of a family (DER), malloc'd. */
+/** CRL by its URL name: "sm2", "p256", "sm2-root", "p256-root" (DER, malloc'd). */
+int es_platform_crl_named(es_platform *p, const char *name, unsigned char **der, size_t *len, es_err *err);
+/** Current CRL of a family's issuing CA (DER), malloc'd. */
 int es_platform_crl(es_platform *p, es_alg alg, unsigned char **der, size_t *len, es_err *err);
-/** Trust anchors: both platform roots (caller frees with sk_X509_pop_free). */
+/** Trust anchors: both platform roots and issuing CAs (GB/T 38540 objects
+ * carry only end certificates).  Free with sk_X509_pop_free(). */
 int es_platform_anchors(es_platform *p, STACK_OF(X509) **out, es_err *err);
 /** Borrowed family objects with unwrapped keys (loaded on first use). */
 int es_platform_family(es_platform *p, es_alg alg, const es_pki_family **out, es_err *err);

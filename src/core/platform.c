@@ -315,7 +315,9 @@ int es_platform_maker(es_platform *p, X509 **cert, EVP_PKEY **key, es_err *err)
 int es_platform_anchors(es_platform *p, STACK_OF(X509) **out, es_err *err)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
-	const char *names[] = {"sm2.root", "p256.root"};
+	/* The issuing CAs are anchors too: SESeal and SES_Signature carry only the
+	 * end certificate, so without them no platform seal chain could be built. */
+	const char *names[] = {"sm2.root", "p256.root", "sm2.issuing", "p256.issuing"};
 	size_t i;
 	int rc = 0;
 
@@ -383,17 +385,26 @@ int es_platform_pki_describe(es_platform *p, char **out, es_err *err)
 	return 0;
 }
 
-int es_platform_crl(es_platform *p, es_alg alg, unsigned char **der, size_t *len, es_err *err)
+int es_platform_crl_named(es_platform *p, const char *name, unsigned char **der, size_t *len, es_err *err)
 {
 	const es_pki_family *f;
 	es_revocation_row *rows = NULL;
 	es_revoked *list = NULL;
 	size_t n = 0, i;
-	int rc;
+	es_alg alg;
+	int root, rc;
 
+	if (strcmp(name, "sm2") == 0 || strcmp(name, "sm2-root") == 0)
+		alg = ES_ALG_SM2;
+	else if (strcmp(name, "p256") == 0 || strcmp(name, "p256-root") == 0)
+		alg = ES_ALG_P256;
+	else
+		return es_err_set(err, ES_ENOTFOUND, "no CRL named %s (sm2, p256, sm2-root, p256-root)", name);
+	root = strstr(name, "-root") != NULL;
 	if ((rc = es_platform_family(p, alg, &f, err)) < 0)
 		return rc;
-	if ((rc = es_store_revocation_list(p->st, es_alg_name(alg), &rows, &n, err)) < 0)
+	/* The root only ever certifies the issuing CA: its CRL lists no seal. */
+	if (!root && (rc = es_store_revocation_list(p->st, es_alg_name(alg), &rows, &n, err)) < 0)
 		return rc;
 	list = calloc(n ? n : 1, sizeof(*list));
 	if (list == NULL) {
@@ -405,27 +416,33 @@ int es_platform_crl(es_platform *p, es_alg alg, unsigned char **der, size_t *len
 		list[i].when = rows[i].when;
 		list[i].reason = rows[i].reason;
 	}
-	rc = es_crl_make(der, len, f->issuing, f->issuing_key, list, n, ES_CRL_NEXT_UPDATE_DAYS, err);
+	rc = es_crl_make(der, len, root ? f->root : f->issuing, root ? f->root_key : f->issuing_key,
+			 list, n, ES_CRL_NEXT_UPDATE_DAYS, err);
 out:
 	free(list);
 	ES_ROWS_FREE(rows, n, es_revocation_row_clear);
 	return rc;
 }
 
+int es_platform_crl(es_platform *p, es_alg alg, unsigned char **der, size_t *len, es_err *err)
+{
+	return es_platform_crl_named(p, es_alg_name(alg), der, len, err);
+}
+
 int es_platform_write_crls(es_platform *p, const char *outdir, es_err *err)
 {
-	es_alg algs[] = {ES_ALG_SM2, ES_ALG_P256};
+	static const char *const names[] = {"sm2", "p256", "sm2-root", "p256-root"};
 	char path[PATH_MAX];
 	size_t i;
 	int rc = 0;
 
 	if ((rc = es_mkdir_p(outdir, 0755, err)) < 0)
 		return rc;
-	for (i = 0; i < ES_ARRAY_LEN(algs) && rc == 0; i++) {
+	for (i = 0; i < ES_ARRAY_LEN(names) && rc == 0; i++) {
 		unsigned char *der = NULL;
 		size_t len = 0;
-		snprintf(path, sizeof(path), "%s/%s.crl", outdir, es_alg_name(algs[i]));
-		if ((rc = es_platform_crl(p, algs[i], &der, &len, err)) == 0)
+		snprintf(path, sizeof(path), "%s/%s.crl", outdir, names[i]);
+		if ((rc = es_platform_crl_named(p, names[i], &der, &len, err)) == 0)
 			rc = es_file_write_atomic(path, der, len, 0644, err);
 		free(der);
 	}

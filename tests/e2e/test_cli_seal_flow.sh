@@ -48,7 +48,7 @@ expect 0 "user add alice" -- sh -c "$E user add --login alice --name 张三 --id
 expect 2 "duplicate login" -- sh -c "$E user add --login alice --name 王五 --id-number 440305198512154561 --password-stdin < $T/pw"
 expect 0 "user show" -- $E user show alice
 expect_in "$T/out" "110\*\*\*\*\*\*\*\*\*\*\*002X" "ID number masked"
-expect_in "$T/out" "6222 \*\*\*\* \*\*\*\* 6789" "bank card masked"
+expect_in "$T/out" "6222 \*\*\*\* \*\*\*\* \*\*\* 6789" "bank card masked"
 expect_not_in "$T/out" "11010519491231002X" "ID number not in clear"
 if grep -a -q "11010519491231002X" "$D/eseal.db" "$D"/eseal.db-wal 2>/dev/null; then bad "ID number stored in clear"; else ok; fi
 
