@@ -14,6 +14,9 @@
 #define EXIT_USAGE 2
 #define EXIT_INDETERMINATE 3
 
+/* Pretty, ordered JSON with mm values to 6 significant digits. */
+#define CLI_JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6))
+
 typedef struct cli_ctx {
 	const char *data_dir;  /* --data, resolved by es_data_dir() */
 	const char *lang;      /* zh | en */

@@ -188,7 +188,7 @@ static int org_list(cli_ctx *c, int argc, char **argv)
 				printf("%" PRId64 "\t%s\t%s\n", rows[i].id, rows[i].uscc, rows[i].name);
 		}
 		if (json) {
-			char *s = json_dumps(a, JSON_INDENT(2));
+			char *s = json_dumps(a, CLI_JSON_FLAGS);
 			puts(s);
 			free(s);
 		}
@@ -335,7 +335,7 @@ static int user_show_or_list(cli_ctx *c, int argc, char **argv, int list)
 	for (i = 0; i < n; i++) {
 		if (json) {
 			json_t *o = user_json(&rows[i]);
-			char *s = json_dumps(o, JSON_INDENT(2));
+			char *s = json_dumps(o, CLI_JSON_FLAGS);
 			puts(s);
 			free(s);
 			json_decref(o);

@@ -198,7 +198,7 @@ int cmd_sign(cli_ctx *c, int argc, char **argv)
 				"x_mm", res.placements[i].x_mm, "y_mm", res.placements[i].y_mm,
 				"w_mm", res.placements[i].w_mm, "h_mm", res.placements[i].h_mm));
 		json_object_set_new(o, "placements", pl);
-		s = json_dumps(o, JSON_INDENT(2));
+		s = json_dumps(o, CLI_JSON_FLAGS);
 		puts(s);
 		free(s);
 		json_decref(o);

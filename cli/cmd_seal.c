@@ -178,7 +178,7 @@ static int seal_list(cli_ctx *c, int argc, char **argv)
 				printf("%s\t%-9s\t%-10s\t%s\t%s\n", rows[i].code, rows[i].state, rows[i].kind, b, rows[i].name);
 		}
 		if (json) {
-			char *s = json_dumps(arr, JSON_INDENT(2));
+			char *s = json_dumps(arr, CLI_JSON_FLAGS);
 			puts(s);
 			free(s);
 		}
@@ -215,7 +215,7 @@ static int seal_show(cli_ctx *c, int argc, char **argv)
 	} else {
 		json_t *o = seal_json(&s);
 		if (json) {
-			char *t = json_dumps(o, JSON_INDENT(2));
+			char *t = json_dumps(o, CLI_JSON_FLAGS);
 			puts(t);
 			free(t);
 		} else {

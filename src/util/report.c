@@ -153,7 +153,7 @@ int es_report_json(char **out, const es_report *r, es_err *err)
 		json_array_append_new(sigs, sig_json(&r->sigs[i]));
 	json_object_set_new(root, "signatures", sigs);
 	json_object_set_new(root, "findings", findings_json(r->findings, r->nfindings));
-	*out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	*out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	json_decref(root);
 	if (*out == NULL)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
