@@ -170,11 +170,46 @@ static const char *verdict_words(es_verdict v, int zh)
 	}
 }
 
-static int add_line(es_buf *b, es_err *err, const char *label, const char *value)
+#define LABEL_COLUMNS 14
+
+/* Terminal columns of UTF-8 text: CJK and other wide characters take two. */
+static int display_width(const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	int w = 0;
+
+	for (; *p; p++) {
+		if ((*p & 0xC0) == 0x80)
+			continue;
+		w += *p >= 0xE1 ? 2 : 1; /* lead bytes of U+1000 and above */
+	}
+	return w;
+}
+
+/* zh words for the few enumerated values of the report. */
+static const char *value_zh(const char *v)
+{
+	static const char *const map[][2] = {
+		{"timestamp", "可信时间戳"}, {"claimed", "签署者声明的时间"}, {"none", "无"},
+		{"good", "未吊销"}, {"revoked", "已吊销"}, {"unknown", "未知"}, {"not-checked", "未检查"},
+	};
+	size_t i;
+
+	for (i = 0; i < ES_ARRAY_LEN(map); i++)
+		if (strcmp(v, map[i][0]) == 0)
+			return map[i][1];
+	return v;
+}
+
+static int add_line(es_buf *b, es_err *err, const char *label, const char *value, int zh)
+{
+	int pad;
+
 	if (value == NULL || value[0] == '\0')
 		return 0;
-	return es_buf_printf(b, err, "  %-14s %s\n", label, value);
+	pad = LABEL_COLUMNS - display_width(label);
+	return es_buf_printf(b, err, "  %s%*s %s\n", label, pad > 0 ? pad : 0, "",
+			     zh ? value_zh(value) : value);
 }
 
 static int findings_text(es_buf *b, const es_finding *f, size_t n, int zh, es_err *err)
@@ -208,18 +243,18 @@ int es_report_text(char **out, const es_report *r, const char *lang, es_err *err
 				 s->page, s->x_mm, s->y_mm);
 		rc = es_buf_printf(&b, err, "%s %zu (%s): %s\n", zh ? "签名" : "Signature",
 				   i + 1, s->kind, verdict_words(s->verdict, zh));
-		if (rc == 0) rc = add_line(&b, err, zh ? "印章名称" : "Seal name", s->seal_name);
-		if (rc == 0) rc = add_line(&b, err, zh ? "印章编码" : "Seal code", s->seal_code);
-		if (rc == 0) rc = add_line(&b, err, zh ? "制章者" : "Seal maker", s->seal_maker);
-		if (rc == 0) rc = add_line(&b, err, zh ? "签署者" : "Signer", s->signer);
-		if (rc == 0) rc = add_line(&b, err, zh ? "单位" : "Organisation", s->organisation);
-		if (rc == 0) rc = add_line(&b, err, zh ? "签署时间" : "Signing time", s->signing_time);
-		if (rc == 0) rc = add_line(&b, err, zh ? "时间来源" : "Time source", s->time_source);
-		if (rc == 0) rc = add_line(&b, err, zh ? "级别" : "Level", s->level);
-		if (rc == 0) rc = add_line(&b, err, zh ? "有效期自" : "Valid from", s->valid_from);
-		if (rc == 0) rc = add_line(&b, err, zh ? "有效期至" : "Valid to", s->valid_to);
-		if (rc == 0) rc = add_line(&b, err, zh ? "吊销状态" : "Revocation", s->revocation);
-		if (rc == 0) rc = add_line(&b, err, zh ? "位置" : "Position", pos);
+		if (rc == 0) rc = add_line(&b, err, zh ? "印章名称" : "Seal name", s->seal_name, zh);
+		if (rc == 0) rc = add_line(&b, err, zh ? "印章编码" : "Seal code", s->seal_code, zh);
+		if (rc == 0) rc = add_line(&b, err, zh ? "制章者" : "Seal maker", s->seal_maker, zh);
+		if (rc == 0) rc = add_line(&b, err, zh ? "签署者" : "Signer", s->signer, zh);
+		if (rc == 0) rc = add_line(&b, err, zh ? "单位" : "Organisation", s->organisation, zh);
+		if (rc == 0) rc = add_line(&b, err, zh ? "签署时间" : "Signing time", s->signing_time, zh);
+		if (rc == 0) rc = add_line(&b, err, zh ? "时间来源" : "Time source", s->time_source, zh);
+		if (rc == 0) rc = add_line(&b, err, zh ? "级别" : "Level", s->level, zh);
+		if (rc == 0) rc = add_line(&b, err, zh ? "有效期自" : "Valid from", s->valid_from, zh);
+		if (rc == 0) rc = add_line(&b, err, zh ? "有效期至" : "Valid to", s->valid_to, zh);
+		if (rc == 0) rc = add_line(&b, err, zh ? "吊销状态" : "Revocation", s->revocation, zh);
+		if (rc == 0) rc = add_line(&b, err, zh ? "位置" : "Position", pos, zh);
 		if (rc == 0)
 			rc = findings_text(&b, s->findings, s->nfindings, zh, err);
 	}
