@@ -241,6 +241,20 @@ static void add_sig(vctx *v, pdf_obj *field, pdf_obj *val)
 	for (i = 0; i < v->nsigs; i++)
 		if (pdf_to_num(ctx, field) != 0 && v->sigs[i].field_num == pdf_to_num(ctx, field))
 			return;
+	/* ISO 32000-1 12.7.3.1: a kid without /T is another widget of its parent
+	 * field.  Some signers repeat the parent's /V on such kids (poppler needs
+	 * it); that is the same signature, not a second one sharing a ByteRange. */
+	if (pdf_is_indirect(ctx, val) && pdf_dict_get(ctx, field, PDF_NAME(T)) == NULL) {
+		int parent = pdf_to_num(ctx, pdf_dict_get(ctx, field, PDF_NAME(Parent)));
+		for (i = 0; i < v->nsigs; i++) {
+			if (parent == 0 || v->sigs[i].field_num != parent ||
+			    v->sigs[i].sig_num != pdf_to_num(ctx, val))
+				continue;
+			if (srep(v, i)->page == 0)
+				set_picture(v, srep(v, i), field);
+			return;
+		}
+	}
 	if (v->nsigs >= ES_PDF_MAX_SIGS)
 		return;
 	doc_ts = strcmp(pdf_dict_get_name(ctx, val, PDF_NAME(Type)), "DocTimeStamp") == 0 ||
