@@ -14,6 +14,10 @@ expect 2 "unknown command" -- $ESEAL frobnicate
 expect 2 "open before init" -- $E seal list
 expect_in "$T/err" "eseal init" "missing data dir says how to fix it"
 
+expect 2 "unwritable data dir" -- $ESEAL --data /proc/eseal-cannot-be-here init
+expect_in "$T/err" "/proc/eseal-cannot-be-here" "names the directory"
+expect 2 "bad area code" -- $ESEAL --data "$T/other" init --area 12AB
+[ -e "$T/other/eseal.db" ] && bad "bad init left a store" || ok
 expect 0 "init" -- $E init --name "示例平台"
 [ "$(stat -c %a "$D")" = 700 ] && ok || bad "data dir mode is not 0700"
 [ "$(stat -c %a "$D/master.key")" = 600 ] && ok || bad "master.key mode is not 0600"
