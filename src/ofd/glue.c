@@ -24,7 +24,9 @@ int ofd_seal_checks(es_report *r, es_sig_report *sig, const unsigned char *seal,
 				     "签名中嵌入的电子印章无法解析", err);
 	}
 	rc = es_seal_check(s, r, sig, anchors, at, err);
-	if (rc == 0 && cert && cert_len)
+	/* A seal whose cert list names no certificate at all (non-standard v1
+	 * producers) cannot say who may use it: leave *listed unknown (-1). */
+	if (rc == 0 && cert && cert_len && es_seal_cert_count(s) > 0)
 		*listed = es_seal_lists_cert(s, cert, cert_len) == 1;
 	es_seal_free(s);
 	return rc;

@@ -501,6 +501,9 @@ static void check_seal(vctx *v, sig_state *st, const ofd_ses *s)
 	if (listed == 0)
 		add(v, st->sr, ES_SEV_FAIL, "SIGNER_NOT_IN_SEAL", "签章人证书不在印章证书列表中",
 		    "the signer certificate is not one of the seal's holder certificates (GB/T 38540 8.3)");
+	else if (listed < 0 && s->cert && s->cert_len)
+		add(v, st->sr, ES_SEV_INDET, "SIGNER_NOT_CHECKABLE", "印章未列出任何证书，无法确认签章人是否有权使用",
+		    "the seal lists no certificate, so whether the signer may use it cannot be checked");
 	sf = st->seal_file[0] ? ofd_pkg_find(v->p, st->seal_file) : NULL;
 	if (sf && (sf->len != s->seal.rawlen || memcmp(sf->data, s->seal.raw, sf->len) != 0))
 		add(v, st->sr, ES_SEV_INFO, "SEAL_FILE_DIFFERS", "印章文件与签名中的印章不同",

@@ -251,6 +251,10 @@ int es_seal_check(const es_seal *s, es_report *r, es_sig_report *sig,
 		add(&f, ES_SEV_INFO, "SEAL_HEADER_V5",
 		    "The seal header says version 5 (ofdrw variant); it is read as GB/T 38540 v4.",
 		    "印章头版本号为 5（ofdrw 变体），按 GB/T 38540 第 4 版解析。");
+	if (s->nodd_certs > 0)
+		add(&f, ES_SEV_INFO, "CERT_LIST_NONSTANDARD",
+		    "The seal's certificate list holds entries that are not certificates (non-standard GM/T 0031 producer); they were skipped.",
+		    "印章证书列表中含有非证书条目（不符合 GM/T 0031 的制章系统），已跳过。");
 	if (maker == NULL) {
 		add(&f, ES_SEV_INDET, "MAKER_CERT_UNREADABLE",
 		    "The seal maker's certificate in the seal cannot be read, so the seal signature cannot be checked.",

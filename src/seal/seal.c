@@ -94,6 +94,17 @@ static int parse_cert_entry(es_seal *s, der_cur *c, es_err *err)
 
 	memset(e, 0, sizeof(*e));
 	if (s->cert_list_type == SEAL_CERT_LIST_CERTS) {
+		/* Some GM/T 0031 producers (dms360) put a string such as "1" in
+		 * the cert list.  It names no certificate: skip it, count it, and
+		 * let es_seal_check() say so; the maker signature still covers it. */
+		if (s->version == 1 && (der_peek(c) == DER_IA5_STRING ||
+					der_peek(c) == DER_PRINTABLE_STRING ||
+					der_peek(c) == DER_UTF8_STRING)) {
+			if (der_read(c, &t) < 0)
+				return BAD("certList entry is malformed");
+			s->nodd_certs++;
+			return 0;
+		}
 		if (der_expect(c, DER_OCTET_STRING, &t) < 0 || t.len == 0)
 			return BAD("certList entry is not an OCTET STRING");
 		e->p = t.val;

@@ -31,6 +31,7 @@ struct es_seal {
 	time_t create_date, valid_start, valid_end;
 	seal_cert *certs;
 	size_t ncerts;
+	size_t nodd_certs;       /* GM/T 0031 certList entries that are not certificates (skipped) */
 	seal_span picture;
 	int width_mm, height_mm;
 	seal_span info_tlv;    /* whole eSealInfo element */

@@ -95,6 +95,10 @@ static void dms360_nonstandard_method_not_passed(void **state)
 	(void)state;
 	assert_int_not_equal(verify_vector("n-v1-dms360.ofd", &r), ES_TOTAL_PASSED);
 	assert_true(has_code(&r, 0, "CHECK_METHOD_UNSUPPORTED"));
+	/* its GM/T 0031 seal lists "1" instead of certificates: read, not rejected */
+	assert_true(has_code(&r, 0, "CERT_LIST_NONSTANDARD"));
+	assert_true(has_code(&r, 0, "SEAL_SIGNATURE_VALID"));
+	assert_true(has_code(&r, 0, "SIGNER_NOT_CHECKABLE"));
 	es_report_clear(&r);
 }
 
