@@ -55,6 +55,7 @@ int cmd_seal(cli_ctx *c, int argc, char **argv);
 int cmd_verify(cli_ctx *c, int argc, char **argv);
 int cmd_sign(cli_ctx *c, int argc, char **argv);
 int cmd_render(cli_ctx *c, int argc, char **argv);
+int cmd_sample(cli_ctx *c, int argc, char **argv);
 int cmd_audit(cli_ctx *c, int argc, char **argv);
 
 #endif

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include "eseal/ofd.h"
 #include "cli.h"
 
 #define GETOPT_RESET() (optind = 0, opterr = 0)
@@ -258,4 +259,41 @@ int cmd_render(cli_ctx *c, int argc, char **argv)
 		printf("%s\n", out);
 	free(png);
 	return rc;
+}
+
+int cmd_sample(cli_ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"pages", required_argument, 0, 'p'}, {"out", required_argument, 0, 'o'},
+		{"keyword", required_argument, 0, 'k'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+	const char *out = NULL, *kw = "盖章处";
+	int64_t pages = 2;
+	es_err err = ES_ERR_INIT;
+	int ch;
+
+	(void)c;
+	GETOPT_RESET();
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			if (cli_parse_id(&pages, optarg) < 0 || pages > 1000)
+				return cli_usage("--pages must be 1..1000");
+			break;
+		case 'o': out = optarg; break;
+		case 'k': kw = optarg; break;
+		case 'h':
+			printf("usage: eseal sample --out FILE.ofd [--pages N] [--keyword TEXT]\n\n"
+			       "Write an unsigned sample OFD (GB/T 33190) with Chinese text and the keyword\n"
+			       "(default 盖章处) on the last page, to try sealing and verifying.\n");
+			return EXIT_OK;
+		default:
+			return cli_usage("unknown or incomplete option '%s'; see 'eseal sample --help'", argv[optind - 1]);
+		}
+	}
+	if (out == NULL)
+		return cli_usage("sample needs --out FILE.ofd");
+	if (es_ofd_make_sample(out, (int)pages, kw, &err) < 0)
+		return cli_fail(&err);
+	printf("%s\n", out);
+	return EXIT_OK;
 }

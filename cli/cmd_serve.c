@@ -117,8 +117,8 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
 		return cli_fail(&err);
 	printf("listening on %s://%.*s:%u\n", o.tls_cert ? "https" : "http",
 	       (int)(strrchr(o.listen, ':') - o.listen), o.listen, es_http_port(s));
-	fprintf(stderr, "eseal: serving %s on port %u; stop with SIGTERM or Ctrl-C\n", o.data_dir,
-		es_http_port(s));
+	fprintf(stderr, "eseal: serving %s on port %u%s%s; stop with SIGTERM or Ctrl-C\n", o.data_dir,
+		es_http_port(s), o.base_url ? " as " : "", o.base_url ? o.base_url : "");
 	fflush(stdout);
 	while (sigwait(&set, &sig) != 0)
 		;

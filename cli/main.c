@@ -16,6 +16,7 @@ static const cli_cmd commands[] = {
 	{"sign", cmd_sign, "seal a PDF or OFD document"},
 	{"verify", cmd_verify, "verify a seal (.esl), PDF or OFD"},
 	{"render", cmd_render, "render a PDF or OFD page to PNG"},
+	{"sample", cmd_sample, "write an unsigned sample OFD to try things out"},
 	{"audit", cmd_audit, "audit log: verify, list"},
 };
 

@@ -166,7 +166,7 @@ static const char *verdict_words(es_verdict v, int zh)
 	case ES_TOTAL_PASSED: return zh ? "有效（完整且可信）" : "VALID (intact and trusted)";
 	case ES_TOTAL_FAILED: return zh ? "无效（签名损坏或文档被篡改）" : "INVALID (broken signature or tampered)";
 	case ES_INDETERMINATE: return zh ? "无法确认（完整，但信任链或吊销状态无法确认）" : "INDETERMINATE (intact, but trust or revocation cannot be confirmed)";
-	default: return zh ? "无法读取" : "UNREADABLE";
+	default: return zh ? "无法验证（文件无法读取或没有签章）" : "UNREADABLE (cannot be read, or nothing is signed)";
 	}
 }
 
