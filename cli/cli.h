@@ -57,5 +57,6 @@ int cmd_sign(cli_ctx *c, int argc, char **argv);
 int cmd_render(cli_ctx *c, int argc, char **argv);
 int cmd_sample(cli_ctx *c, int argc, char **argv);
 int cmd_audit(cli_ctx *c, int argc, char **argv);
+int cmd_serve(cli_ctx *c, int argc, char **argv);
 
 #endif

@@ -121,8 +121,10 @@ typedef struct es_sign_req {
 	const char *tsa_url;        /**< external RFC 3161 TSA; NULL = the platform's */
 	int ofd_type_sign;          /**< OFD: 1 = Type="Sign" (电子签名) */
 	const char *client;         /**< for the audit log, e.g. "cli" or an IP */
+	int preauthenticated;       /**< consent proven another way (auto-sign grant via API token): skip password/TOTP */
 } es_sign_req;
-#define ES_SIGN_REQ_INIT {1, NULL, NULL, NULL, NULL, NULL, NULL, 1, 0, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL}
+#define ES_SIGN_REQ_INIT {1, NULL, NULL, NULL, NULL, NULL, NULL, 1, 0, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL, 0}
+#define ES_SIGN_REQ_PREAUTHENTICATED 1
 
 #define ES_SIGN_MAX_PLACEMENTS 64
 typedef struct es_sign_result {
@@ -149,6 +151,9 @@ int es_verify_path(es_report *r, es_platform *p, const char *path,
 		   STACK_OF(X509) *extra_anchors, es_err *err);
 
 /* ---- audit ---- */
+/** Client address recorded by es_audit() from now on (the server sets it per request). */
+void es_platform_set_client(es_platform *p, const char *client);
+#define ES_PLATFORM_SET_CLIENT 1
 int es_audit(es_platform *p, const char *actor, const char *action, const char *object,
 	     const char *details, const char *outcome, es_err *err);
 /** Walk the chain; *bad_id = first bad entry id or 0 when intact. */

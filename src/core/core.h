@@ -20,6 +20,7 @@ struct es_platform {
 	char name[128];
 	char base_url[256];
 	char area[8];
+	char client[64];     /* es_platform_set_client(): recorded by es_audit() */
 };
 
 /* Index of a family in fam[]. */

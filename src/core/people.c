@@ -40,7 +40,7 @@ int es_audit(es_platform *p, const char *actor, const char *action, const char *
 	a.action = (char *)action;
 	a.object = (char *)(object ? object : "");
 	a.details = (char *)(details ? details : "{}");
-	a.client = (char *)"cli";
+	a.client = p->client[0] ? p->client : (char *)"cli";
 	a.outcome = (char *)(outcome ? outcome : "ok");
 	return es_store_audit_append(p->st, &a, err);
 }

