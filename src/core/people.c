@@ -1,5 +1,6 @@
 /* Organisations and users: identity checks, personal data at rest, login.
  * SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +226,17 @@ static int totp_secret(es_platform *p, const es_user_row *u, char *out, size_t c
 	return 0;
 }
 
+/* A hash with the current parameters, verified for unknown logins so that
+ * they take as long as known ones.  Made once per process (threads share it). */
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static char dummy_hash[ES_PASSWORD_HASH_LEN];
+
+static void make_dummy_hash(void)
+{
+	if (es_password_hash(dummy_hash, "eseal-dummy-password", NULL) < 0)
+		dummy_hash[0] = '\0';
+}
+
 int es_user_authenticate(es_platform *p, const char *login, const char *password,
 			 const char *totp, es_err *err)
 {
@@ -236,9 +248,9 @@ int es_user_authenticate(es_platform *p, const char *login, const char *password
 	if ((rc = es_store_user_get(p->st, login ? login : "", &u, NULL)) < 0) {
 		/* Same message and about the same time for unknown users: no login
 		 * enumeration.  The dummy hash is computed once per process. */
-		static char dummy[ES_PASSWORD_HASH_LEN];
-		if (dummy[0] != '\0' || es_password_hash(dummy, "eseal-dummy-password", NULL) == 0)
-			(void)es_password_verify(dummy, password ? password : "", NULL);
+		pthread_once(&dummy_once, make_dummy_hash);
+		if (dummy_hash[0] != '\0')
+			(void)es_password_verify(dummy_hash, password ? password : "", NULL);
 		return es_err_set(err, ES_EAUTH, "wrong login or password");
 	}
 	if (u.locked_until > now) {
