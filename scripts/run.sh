@@ -28,6 +28,8 @@ echo "Seals in $DATA:"
 $E seal list
 echo
 if $ESEAL --help | grep -q "^  serve"; then
+	echo "eseal: open http://127.0.0.1:8600/ and log in as admin, reviewer or alice (password: $DEMO_PW)"
+	echo "eseal: REST API at http://127.0.0.1:8600/api/v1 (docs/server.md); Ctrl-C stops the server"
 	exec $E serve --listen 127.0.0.1:8600
 fi
 cat <<EOT
