@@ -9,7 +9,7 @@ libssl-dev openssl libmupdf-dev mupdf-tools libfreetype-dev libharfbuzz-dev
 libjbig2dec0-dev libjpeg-dev libopenjp2-7-dev libgumbo-dev libmujs-dev zlib1g-dev
 libzip-dev libxml2-dev libsqlite3-dev sqlite3 libpq-dev libmicrohttpd-dev libjansson-dev
 libargon2-dev liboath-dev libcurl4-openssl-dev libcmocka-dev
-fonts-noto-cjk poppler-utils qpdf curl libnss3-tools unzip zip"
+fonts-noto-cjk poppler-utils qpdf curl libnss3-tools unzip zip jq python3"
 if [ "${ESEAL_WITH_BROWSER:-0}" = 1 ]; then
 	PKGS="$PKGS chromium nodejs npm"
 fi
