@@ -40,53 +40,12 @@ const char *const es_store_migration_server =
 	" locked_until INTEGER NOT NULL, last_failure INTEGER NOT NULL);"
 	"CREATE TABLE totp_pending (login TEXT PRIMARY KEY, secret_enc BLOB NOT NULL);";
 
-/* ---- helpers (sqlite.c keeps its own static copies) ---- */
-
-static int db_err(es_store *st, es_err *err, const char *what)
-{
-	return es_err_set(err, ES_ESTORE, "store: %s: %s", what, sqlite3_errmsg(st->db));
-}
-
-static int prep(es_store *st, sqlite3_stmt **s, const char *sql, es_err *err)
-{
-	*s = NULL;
-	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
-		return db_err(st, err, "prepare");
-	return 0;
-}
-
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v == NULL)
-		sqlite3_bind_null(s, i);
-	else
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-}
-
-static char *col_text(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return strdup(t ? (const char *)t : "");
-}
-
-/* Run a statement without rows; UNIQUE → ES_EEXISTS.  Finalizes s. */
-static int step_done(es_store *st, sqlite3_stmt *s, const char *what, es_err *err)
-{
-	int r = sqlite3_step(s), rc = 0;
-
-	if (r == SQLITE_CONSTRAINT && (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE ||
-				       sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY))
-		rc = es_err_set(err, ES_EEXISTS, "%s already exists", what);
-	else if (r != SQLITE_DONE)
-		rc = db_err(st, err, what);
-	sqlite3_finalize(s);
-	return rc;
-}
+/* ---- helpers (shared with sqlite.c: store_int.h) ---- */
 
 /* Like step_done, but ES_ESTATE (with msg) when no row changed. */
 static int step_changed(es_store *st, sqlite3_stmt *s, const char *what, const char *msg, es_err *err)
 {
-	int rc = step_done(st, s, what, err);
+	int rc = st_step_done(st, s, what, err);
 
 	if (rc == 0 && sqlite3_changes(st->db) == 0)
 		rc = es_err_set(err, ES_ESTATE, "%s", msg);
@@ -104,33 +63,8 @@ static int step_changed(es_store *st, sqlite3_stmt *s, const char *what, const c
 		} else if (r_ == SQLITE_DONE) {                                     \
 			rc = es_err_set(err, ES_ENOTFOUND, "%s not found", what);   \
 		} else {                                                            \
-			rc = db_err(st, err, what);                                 \
+			rc = st_db_err(st, err, what);                                 \
 		}                                                                   \
-		sqlite3_finalize(s);                                                \
-	} while (0)
-
-#define COLLECT(st, s, rows, n, type, from, err)                                    \
-	do {                                                                        \
-		size_t cap_ = 0;                                                    \
-		int r_;                                                             \
-		*(rows) = NULL;                                                     \
-		*(n) = 0;                                                           \
-		while ((r_ = sqlite3_step(s)) == SQLITE_ROW) {                      \
-			if (*(n) == cap_) {                                         \
-				type *p_;                                           \
-				cap_ = cap_ ? cap_ * 2 : 16;                        \
-				p_ = realloc(*(rows), cap_ * sizeof(type));         \
-				if (p_ == NULL) {                                   \
-					rc = es_err_set(err, ES_ENOMEM, "out of memory"); \
-					break;                                      \
-				}                                                   \
-				*(rows) = p_;                                       \
-			}                                                           \
-			memset(&(*(rows))[*(n)], 0, sizeof(type));                  \
-			from(s, &(*(rows))[(*(n))++]);                              \
-		}                                                                   \
-		if (rc == 0 && r_ != SQLITE_DONE)                                   \
-			rc = db_err(st, err, "list");                               \
 		sqlite3_finalize(s);                                                \
 	} while (0)
 
@@ -141,24 +75,24 @@ int es_store_session_insert(es_store *st, const es_session_row *r, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT INTO sessions(id_hash, login, csrf, client, created_at, last_seen)"
+	if ((rc = st_prep(st, &s, "INSERT INTO sessions(id_hash, login, csrf, client, created_at, last_seen)"
 			       " VALUES (?,?,?,?,?,?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, r->id_hash);
-	bind_text(s, 2, r->login);
-	bind_text(s, 3, r->csrf);
-	bind_text(s, 4, r->client ? r->client : "");
+	st_bind_text(s, 1, r->id_hash);
+	st_bind_text(s, 2, r->login);
+	st_bind_text(s, 3, r->csrf);
+	st_bind_text(s, 4, r->client ? r->client : "");
 	sqlite3_bind_int64(s, 5, (sqlite3_int64)r->created_at);
 	sqlite3_bind_int64(s, 6, (sqlite3_int64)r->last_seen);
-	return step_done(st, s, "session", err);
+	return st_step_done(st, s, "session", err);
 }
 
 static void session_from(sqlite3_stmt *s, es_session_row *r)
 {
-	r->id_hash = col_text(s, 0);
-	r->login = col_text(s, 1);
-	r->csrf = col_text(s, 2);
-	r->client = col_text(s, 3);
+	r->id_hash = st_col_text(s, 0);
+	r->login = st_col_text(s, 1);
+	r->csrf = st_col_text(s, 2);
+	r->client = st_col_text(s, 3);
 	r->created_at = (time_t)sqlite3_column_int64(s, 4);
 	r->last_seen = (time_t)sqlite3_column_int64(s, 5);
 }
@@ -168,10 +102,10 @@ int es_store_session_get(es_store *st, const char *id_hash, es_session_row *out,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT id_hash, login, csrf, client, created_at, last_seen"
+	if ((rc = st_prep(st, &s, "SELECT id_hash, login, csrf, client, created_at, last_seen"
 			       " FROM sessions WHERE id_hash = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, id_hash);
+	st_bind_text(s, 1, id_hash);
 	GET_ONE(st, s, out, session_from, "session", err);
 	return rc;
 }
@@ -181,11 +115,11 @@ int es_store_session_touch(es_store *st, const char *id_hash, time_t now, es_err
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "UPDATE sessions SET last_seen = ? WHERE id_hash = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "UPDATE sessions SET last_seen = ? WHERE id_hash = ?", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
-	bind_text(s, 2, id_hash);
-	return step_done(st, s, "session", err);
+	st_bind_text(s, 2, id_hash);
+	return st_step_done(st, s, "session", err);
 }
 
 int es_store_session_delete(es_store *st, const char *id_hash, es_err *err)
@@ -193,10 +127,10 @@ int es_store_session_delete(es_store *st, const char *id_hash, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "DELETE FROM sessions WHERE id_hash = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "DELETE FROM sessions WHERE id_hash = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, id_hash);
-	return step_done(st, s, "session", err);
+	st_bind_text(s, 1, id_hash);
+	return st_step_done(st, s, "session", err);
 }
 
 int es_store_session_purge(es_store *st, time_t idle_before, time_t created_before, es_err *err)
@@ -204,11 +138,11 @@ int es_store_session_purge(es_store *st, time_t idle_before, time_t created_befo
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "DELETE FROM sessions WHERE last_seen < ? OR created_at < ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "DELETE FROM sessions WHERE last_seen < ? OR created_at < ?", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)idle_before);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)created_before);
-	return step_done(st, s, "session", err);
+	return st_step_done(st, s, "session", err);
 }
 
 void es_session_row_clear(es_session_row *r)
@@ -228,9 +162,9 @@ void es_session_row_clear(es_session_row *r)
 static void token_from(sqlite3_stmt *s, es_token_row *r)
 {
 	r->id = sqlite3_column_int64(s, 0);
-	r->login = col_text(s, 1);
-	r->name = col_text(s, 2);
-	r->hash = col_text(s, 3);
+	r->login = st_col_text(s, 1);
+	r->name = st_col_text(s, 2);
+	r->hash = st_col_text(s, 3);
 	r->revoked = sqlite3_column_int(s, 4);
 	r->created_at = (time_t)sqlite3_column_int64(s, 5);
 }
@@ -240,13 +174,13 @@ int es_store_token_insert(es_store *st, es_token_row *r, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT INTO api_tokens(login, name, hash, created_at) VALUES (?,?,?,?)", err)) < 0)
+	if ((rc = st_prep(st, &s, "INSERT INTO api_tokens(login, name, hash, created_at) VALUES (?,?,?,?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, r->login);
-	bind_text(s, 2, r->name ? r->name : "");
-	bind_text(s, 3, r->hash);
+	st_bind_text(s, 1, r->login);
+	st_bind_text(s, 2, r->name ? r->name : "");
+	st_bind_text(s, 3, r->hash);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)r->created_at);
-	if ((rc = step_done(st, s, "API token", err)) == 0)
+	if ((rc = st_step_done(st, s, "API token", err)) == 0)
 		r->id = sqlite3_last_insert_rowid(st->db);
 	return rc;
 }
@@ -256,7 +190,7 @@ int es_store_token_get(es_store *st, int64_t id, es_token_row *out, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " TOKEN_COLS " FROM api_tokens WHERE id = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT " TOKEN_COLS " FROM api_tokens WHERE id = ?", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	GET_ONE(st, s, out, token_from, "API token", err);
@@ -268,9 +202,9 @@ int es_store_token_by_hash(es_store *st, const char *hash, es_token_row *out, es
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " TOKEN_COLS " FROM api_tokens WHERE hash = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT " TOKEN_COLS " FROM api_tokens WHERE hash = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, hash);
+	st_bind_text(s, 1, hash);
 	GET_ONE(st, s, out, token_from, "API token", err);
 	return rc;
 }
@@ -280,7 +214,7 @@ int es_store_token_revoke(es_store *st, int64_t id, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "UPDATE api_tokens SET revoked = 1 WHERE id = ? AND revoked = 0", err)) < 0)
+	if ((rc = st_prep(st, &s, "UPDATE api_tokens SET revoked = 1 WHERE id = ? AND revoked = 0", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	return step_changed(st, s, "API token", "API token is already revoked", err);
@@ -291,9 +225,9 @@ int es_store_token_list(es_store *st, const char *login, es_token_row **rows, si
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " TOKEN_COLS " FROM api_tokens WHERE login = ? ORDER BY id", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT " TOKEN_COLS " FROM api_tokens WHERE login = ? ORDER BY id", err)) < 0)
 		return rc;
-	bind_text(s, 1, login);
+	st_bind_text(s, 1, login);
 	COLLECT(st, s, rows, n, es_token_row, token_from, err);
 	return rc;
 }
@@ -315,9 +249,9 @@ void es_token_row_clear(es_token_row *r)
 static void grant_from(sqlite3_stmt *s, es_grant_row *r)
 {
 	r->id = sqlite3_column_int64(s, 0);
-	r->seal_code = col_text(s, 1);
-	r->login = col_text(s, 2);
-	r->granted_by = col_text(s, 3);
+	r->seal_code = st_col_text(s, 1);
+	r->login = st_col_text(s, 2);
+	r->granted_by = st_col_text(s, 3);
 	r->not_after = (time_t)sqlite3_column_int64(s, 4);
 	r->max_uses = sqlite3_column_int64(s, 5);
 	r->uses = sqlite3_column_int64(s, 6);
@@ -332,18 +266,18 @@ int es_store_grant_insert(es_store *st, es_grant_row *r, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT INTO grants(seal_code, login, granted_by, not_after, max_uses,"
+	if ((rc = st_prep(st, &s, "INSERT INTO grants(seal_code, login, granted_by, not_after, max_uses,"
 			       " needs_approval, auto_sign, created_at) VALUES (?,?,?,?,?,?,?,?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, r->seal_code);
-	bind_text(s, 2, r->login);
-	bind_text(s, 3, r->granted_by);
+	st_bind_text(s, 1, r->seal_code);
+	st_bind_text(s, 2, r->login);
+	st_bind_text(s, 3, r->granted_by);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)r->not_after);
 	sqlite3_bind_int64(s, 5, r->max_uses);
 	sqlite3_bind_int(s, 6, r->needs_approval);
 	sqlite3_bind_int(s, 7, r->auto_sign);
 	sqlite3_bind_int64(s, 8, (sqlite3_int64)r->created_at);
-	if ((rc = step_done(st, s, "grant", err)) == 0)
+	if ((rc = st_step_done(st, s, "grant", err)) == 0)
 		r->id = sqlite3_last_insert_rowid(st->db);
 	return rc;
 }
@@ -353,7 +287,7 @@ int es_store_grant_get(es_store *st, int64_t id, es_grant_row *out, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " GRANT_COLS " FROM grants WHERE id = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT " GRANT_COLS " FROM grants WHERE id = ?", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	GET_ONE(st, s, out, grant_from, "grant", err);
@@ -366,11 +300,11 @@ int es_store_grant_list(es_store *st, const char *seal_code, const char *login,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " GRANT_COLS " FROM grants WHERE (?1 IS NULL OR seal_code = ?1)"
+	if ((rc = st_prep(st, &s, "SELECT " GRANT_COLS " FROM grants WHERE (?1 IS NULL OR seal_code = ?1)"
 			       " AND (?2 IS NULL OR login = ?2) ORDER BY id", err)) < 0)
 		return rc;
-	bind_text(s, 1, seal_code);
-	bind_text(s, 2, login);
+	st_bind_text(s, 1, seal_code);
+	st_bind_text(s, 2, login);
 	COLLECT(st, s, rows, n, es_grant_row, grant_from, err);
 	return rc;
 }
@@ -381,13 +315,13 @@ int es_store_grant_find_valid(es_store *st, const char *seal_code, const char *l
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " GRANT_COLS " FROM grants WHERE seal_code = ? AND login = ?"
+	if ((rc = st_prep(st, &s, "SELECT " GRANT_COLS " FROM grants WHERE seal_code = ? AND login = ?"
 			       " AND revoked = 0 AND (not_after = 0 OR not_after > ?)"
 			       " AND (max_uses = 0 OR uses < max_uses)"
 			       " ORDER BY needs_approval, auto_sign DESC, id LIMIT 1", err)) < 0)
 		return rc;
-	bind_text(s, 1, seal_code);
-	bind_text(s, 2, login);
+	st_bind_text(s, 1, seal_code);
+	st_bind_text(s, 2, login);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
 	GET_ONE(st, s, out, grant_from, "grant", err);
 	return rc;
@@ -398,7 +332,7 @@ int es_store_grant_revoke(es_store *st, int64_t id, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "UPDATE grants SET revoked = 1 WHERE id = ? AND revoked = 0", err)) < 0)
+	if ((rc = st_prep(st, &s, "UPDATE grants SET revoked = 1 WHERE id = ? AND revoked = 0", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	return step_changed(st, s, "grant", "grant is already revoked", err);
@@ -409,7 +343,7 @@ int es_store_grant_use(es_store *st, int64_t id, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "UPDATE grants SET uses = uses + 1 WHERE id = ? AND revoked = 0"
+	if ((rc = st_prep(st, &s, "UPDATE grants SET uses = uses + 1 WHERE id = ? AND revoked = 0"
 			       " AND (max_uses = 0 OR uses < max_uses)", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
@@ -421,10 +355,10 @@ int es_store_grant_unuse(es_store *st, int64_t id, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "UPDATE grants SET uses = uses - 1 WHERE id = ? AND uses > 0", err)) < 0)
+	if ((rc = st_prep(st, &s, "UPDATE grants SET uses = uses - 1 WHERE id = ? AND uses > 0", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
-	return step_done(st, s, "grant", err);
+	return st_step_done(st, s, "grant", err);
 }
 
 void es_grant_row_clear(es_grant_row *r)
@@ -444,13 +378,13 @@ void es_grant_row_clear(es_grant_row *r)
 static void doc_from(sqlite3_stmt *s, es_doc_row *r)
 {
 	r->id = sqlite3_column_int64(s, 0);
-	r->owner_login = col_text(s, 1);
+	r->owner_login = st_col_text(s, 1);
 	r->org_id = sqlite3_column_int64(s, 2);
-	r->filename = col_text(s, 3);
-	r->format = col_text(s, 4);
-	r->sha256 = col_text(s, 5);
+	r->filename = st_col_text(s, 3);
+	r->format = st_col_text(s, 4);
+	r->sha256 = st_col_text(s, 5);
 	r->pages = sqlite3_column_int(s, 6);
-	r->page_sizes = col_text(s, 7);
+	r->page_sizes = st_col_text(s, 7);
 	r->size = sqlite3_column_int64(s, 8);
 	r->parent_id = sqlite3_column_int64(s, 9);
 	r->created_at = (time_t)sqlite3_column_int64(s, 10);
@@ -461,20 +395,20 @@ int es_store_doc_insert(es_store *st, es_doc_row *r, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT INTO documents(owner_login, org_id, filename, format, sha256, pages,"
+	if ((rc = st_prep(st, &s, "INSERT INTO documents(owner_login, org_id, filename, format, sha256, pages,"
 			       " page_sizes, size, parent_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, r->owner_login);
+	st_bind_text(s, 1, r->owner_login);
 	sqlite3_bind_int64(s, 2, r->org_id);
-	bind_text(s, 3, r->filename ? r->filename : "");
-	bind_text(s, 4, r->format);
-	bind_text(s, 5, r->sha256);
+	st_bind_text(s, 3, r->filename ? r->filename : "");
+	st_bind_text(s, 4, r->format);
+	st_bind_text(s, 5, r->sha256);
 	sqlite3_bind_int(s, 6, r->pages);
-	bind_text(s, 7, r->page_sizes ? r->page_sizes : "[]");
+	st_bind_text(s, 7, r->page_sizes ? r->page_sizes : "[]");
 	sqlite3_bind_int64(s, 8, r->size);
 	sqlite3_bind_int64(s, 9, r->parent_id);
 	sqlite3_bind_int64(s, 10, (sqlite3_int64)r->created_at);
-	if ((rc = step_done(st, s, "document", err)) == 0)
+	if ((rc = st_step_done(st, s, "document", err)) == 0)
 		r->id = sqlite3_last_insert_rowid(st->db);
 	return rc;
 }
@@ -484,7 +418,7 @@ int es_store_doc_get(es_store *st, int64_t id, es_doc_row *out, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " DOC_COLS " FROM documents WHERE id = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT " DOC_COLS " FROM documents WHERE id = ?", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	GET_ONE(st, s, out, doc_from, "document", err);
@@ -496,10 +430,10 @@ int es_store_doc_delete(es_store *st, int64_t id, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "DELETE FROM documents WHERE id = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "DELETE FROM documents WHERE id = ?", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
-	return step_done(st, s, "document", err);
+	return st_step_done(st, s, "document", err);
 }
 
 void es_doc_row_clear(es_doc_row *r)
@@ -521,14 +455,14 @@ void es_doc_row_clear(es_doc_row *r)
 static void usereq_from(sqlite3_stmt *s, es_usereq_row *r)
 {
 	r->id = sqlite3_column_int64(s, 0);
-	r->seal_code = col_text(s, 1);
+	r->seal_code = st_col_text(s, 1);
 	r->document_id = sqlite3_column_int64(s, 2);
-	r->doc_sha256 = col_text(s, 3);
-	r->login = col_text(s, 4);
-	r->reason = col_text(s, 5);
-	r->state = col_text(s, 6);
-	r->decider = col_text(s, 7);
-	r->decision_reason = col_text(s, 8);
+	r->doc_sha256 = st_col_text(s, 3);
+	r->login = st_col_text(s, 4);
+	r->reason = st_col_text(s, 5);
+	r->state = st_col_text(s, 6);
+	r->decider = st_col_text(s, 7);
+	r->decision_reason = st_col_text(s, 8);
 	r->created_at = (time_t)sqlite3_column_int64(s, 9);
 	r->decided_at = (time_t)sqlite3_column_int64(s, 10);
 }
@@ -538,16 +472,16 @@ int es_store_usereq_insert(es_store *st, es_usereq_row *r, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT INTO use_requests(seal_code, document_id, doc_sha256, login, reason,"
+	if ((rc = st_prep(st, &s, "INSERT INTO use_requests(seal_code, document_id, doc_sha256, login, reason,"
 			       " created_at) VALUES (?,?,?,?,?,?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, r->seal_code);
+	st_bind_text(s, 1, r->seal_code);
 	sqlite3_bind_int64(s, 2, r->document_id);
-	bind_text(s, 3, r->doc_sha256);
-	bind_text(s, 4, r->login);
-	bind_text(s, 5, r->reason ? r->reason : "");
+	st_bind_text(s, 3, r->doc_sha256);
+	st_bind_text(s, 4, r->login);
+	st_bind_text(s, 5, r->reason ? r->reason : "");
 	sqlite3_bind_int64(s, 6, (sqlite3_int64)r->created_at);
-	if ((rc = step_done(st, s, "use request", err)) == 0)
+	if ((rc = st_step_done(st, s, "use request", err)) == 0)
 		r->id = sqlite3_last_insert_rowid(st->db);
 	return rc;
 }
@@ -557,7 +491,7 @@ int es_store_usereq_get(es_store *st, int64_t id, es_usereq_row *out, es_err *er
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " UR_COLS " FROM use_requests WHERE id = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT " UR_COLS " FROM use_requests WHERE id = ?", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	GET_ONE(st, s, out, usereq_from, "use request", err);
@@ -570,12 +504,12 @@ int es_store_usereq_decide(es_store *st, int64_t id, const char *state, const ch
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "UPDATE use_requests SET state = ?, decider = ?, decision_reason = ?,"
+	if ((rc = st_prep(st, &s, "UPDATE use_requests SET state = ?, decider = ?, decision_reason = ?,"
 			       " decided_at = strftime('%s','now') WHERE id = ? AND state = 'submitted'", err)) < 0)
 		return rc;
-	bind_text(s, 1, state);
-	bind_text(s, 2, decider);
-	bind_text(s, 3, reason ? reason : "");
+	st_bind_text(s, 1, state);
+	st_bind_text(s, 2, decider);
+	st_bind_text(s, 3, reason ? reason : "");
 	sqlite3_bind_int64(s, 4, id);
 	return step_changed(st, s, "use request", "the use request was decided already", err);
 }
@@ -585,10 +519,10 @@ int es_store_usereq_list(es_store *st, const char *state, es_usereq_row **rows, 
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " UR_COLS " FROM use_requests WHERE (?1 IS NULL OR state = ?1)"
+	if ((rc = st_prep(st, &s, "SELECT " UR_COLS " FROM use_requests WHERE (?1 IS NULL OR state = ?1)"
 			       " ORDER BY id DESC", err)) < 0)
 		return rc;
-	bind_text(s, 1, state);
+	st_bind_text(s, 1, state);
 	COLLECT(st, s, rows, n, es_usereq_row, usereq_from, err);
 	return rc;
 }
@@ -598,11 +532,11 @@ static int usereq_move(es_store *st, int64_t id, const char *from, const char *t
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "UPDATE use_requests SET state = ? WHERE id = ? AND state = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "UPDATE use_requests SET state = ? WHERE id = ? AND state = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, to);
+	st_bind_text(s, 1, to);
 	sqlite3_bind_int64(s, 2, id);
-	bind_text(s, 3, from);
+	st_bind_text(s, 3, from);
 	return step_changed(st, s, "use request", msg, err);
 }
 
@@ -621,11 +555,11 @@ int es_store_usereq_pending_approved(es_store *st, const char *seal_code, const 
 	sqlite3_stmt *s;
 	int found = 0;
 
-	if (prep(st, &s, "SELECT 1 FROM use_requests WHERE seal_code = ? AND login = ?"
+	if (st_prep(st, &s, "SELECT 1 FROM use_requests WHERE seal_code = ? AND login = ?"
 			 " AND state = 'approved' LIMIT 1", NULL) < 0)
 		return 0;
-	bind_text(s, 1, seal_code);
-	bind_text(s, 2, login);
+	st_bind_text(s, 1, seal_code);
+	st_bind_text(s, 2, login);
 	found = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_finalize(s);
 	return found;
@@ -656,16 +590,16 @@ int es_store_throttle_get(es_store *st, const char *key, int *failures, time_t *
 	*failures = 0;
 	*locked_until = 0;
 	*last_failure = 0;
-	if ((rc = prep(st, &s, "SELECT failures, locked_until, last_failure FROM login_throttle WHERE key = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT failures, locked_until, last_failure FROM login_throttle WHERE key = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, key);
+	st_bind_text(s, 1, key);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		*failures = sqlite3_column_int(s, 0);
 		*locked_until = (time_t)sqlite3_column_int64(s, 1);
 		*last_failure = (time_t)sqlite3_column_int64(s, 2);
 	} else if (r != SQLITE_DONE) {
-		rc = db_err(st, err, "throttle");
+		rc = st_db_err(st, err, "throttle");
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -677,14 +611,14 @@ int es_store_throttle_put(es_store *st, const char *key, int failures, time_t lo
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT OR REPLACE INTO login_throttle(key, failures, locked_until, last_failure)"
+	if ((rc = st_prep(st, &s, "INSERT OR REPLACE INTO login_throttle(key, failures, locked_until, last_failure)"
 			       " VALUES (?,?,?,?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, key);
+	st_bind_text(s, 1, key);
 	sqlite3_bind_int(s, 2, failures);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)locked_until);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)last_failure);
-	return step_done(st, s, "throttle", err);
+	return st_step_done(st, s, "throttle", err);
 }
 
 int es_store_throttle_clear(es_store *st, const char *key, es_err *err)
@@ -692,10 +626,10 @@ int es_store_throttle_clear(es_store *st, const char *key, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "DELETE FROM login_throttle WHERE key = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "DELETE FROM login_throttle WHERE key = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, key);
-	return step_done(st, s, "throttle", err);
+	st_bind_text(s, 1, key);
+	return st_step_done(st, s, "throttle", err);
 }
 
 /* ---- pending TOTP enrolment ---- */
@@ -705,11 +639,11 @@ int es_store_totp_pending_put(es_store *st, const char *login, const es_blob *se
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT OR REPLACE INTO totp_pending(login, secret_enc) VALUES (?,?)", err)) < 0)
+	if ((rc = st_prep(st, &s, "INSERT OR REPLACE INTO totp_pending(login, secret_enc) VALUES (?,?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, login);
+	st_bind_text(s, 1, login);
 	sqlite3_bind_blob(s, 2, secret_enc->data, (int)secret_enc->len, SQLITE_TRANSIENT);
-	return step_done(st, s, "TOTP enrolment", err);
+	return st_step_done(st, s, "TOTP enrolment", err);
 }
 
 int es_store_totp_pending_get(es_store *st, const char *login, es_blob *secret_enc, es_err *err)
@@ -719,9 +653,9 @@ int es_store_totp_pending_get(es_store *st, const char *login, es_blob *secret_e
 
 	secret_enc->data = NULL;
 	secret_enc->len = 0;
-	if ((rc = prep(st, &s, "SELECT secret_enc FROM totp_pending WHERE login = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT secret_enc FROM totp_pending WHERE login = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, login);
+	st_bind_text(s, 1, login);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		int n = sqlite3_column_bytes(s, 0);
@@ -737,7 +671,7 @@ int es_store_totp_pending_get(es_store *st, const char *login, es_blob *secret_e
 	} else if (r == SQLITE_DONE) {
 		rc = es_err_set(err, ES_ENOTFOUND, "no TOTP enrolment is waiting; start with POST /api/v1/me/totp");
 	} else {
-		rc = db_err(st, err, "TOTP enrolment");
+		rc = st_db_err(st, err, "TOTP enrolment");
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -748,8 +682,8 @@ int es_store_totp_pending_delete(es_store *st, const char *login, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "DELETE FROM totp_pending WHERE login = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "DELETE FROM totp_pending WHERE login = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, login);
-	return step_done(st, s, "TOTP enrolment", err);
+	st_bind_text(s, 1, login);
+	return st_step_done(st, s, "TOTP enrolment", err);
 }

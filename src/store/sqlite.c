@@ -51,7 +51,7 @@ static const char *migrations[] = {
 	NULL,
 };
 
-static int db_err(es_store *st, es_err *err, const char *what)
+int st_db_err(es_store *st, es_err *err, const char *what)
 {
 	return es_err_set(err, ES_ESTORE, "store: %s: %s", what, sqlite3_errmsg(st->db));
 }
@@ -87,7 +87,7 @@ static int migrate(es_store *st, es_err *err)
 	char sql[64];
 
 	if (v < 0)
-		return db_err(st, err, "cannot read schema version");
+		return st_db_err(st, err, "cannot read schema version");
 	if ((size_t)v > ES_ARRAY_LEN(migrations))
 		return es_err_set(err, ES_ESTORE,
 			"store schema version %d is newer than this eseal (%zu); upgrade eseal",
@@ -176,14 +176,14 @@ void es_store_rollback(es_store *st)
 
 /* ---- statement helpers ---- */
 
-static int prep(es_store *st, sqlite3_stmt **s, const char *sql, es_err *err)
+int st_prep(es_store *st, sqlite3_stmt **s, const char *sql, es_err *err)
 {
 	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
-		return db_err(st, err, "prepare");
+		return st_db_err(st, err, "prepare");
 	return 0;
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+void st_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v == NULL)
 		sqlite3_bind_null(s, i);
@@ -199,7 +199,7 @@ static void bind_blob(sqlite3_stmt *s, int i, const es_blob *b)
 		sqlite3_bind_blob(s, i, b->data, (int)b->len, SQLITE_TRANSIENT);
 }
 
-static char *col_text(sqlite3_stmt *s, int i)
+char *st_col_text(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 	return strdup(t ? (const char *)t : "");
@@ -230,7 +230,7 @@ static void blob_free(es_blob *b)
 }
 
 /* Run a statement that returns no rows.  Maps UNIQUE violations to ES_EEXISTS. */
-static int step_done(es_store *st, sqlite3_stmt *s, const char *what, es_err *err)
+int st_step_done(es_store *st, sqlite3_stmt *s, const char *what, es_err *err)
 {
 	int r = sqlite3_step(s);
 	int rc = 0;
@@ -239,7 +239,7 @@ static int step_done(es_store *st, sqlite3_stmt *s, const char *what, es_err *er
 				       sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY))
 		rc = es_err_set(err, ES_EEXISTS, "%s already exists", what);
 	else if (r != SQLITE_DONE)
-		rc = db_err(st, err, what);
+		rc = st_db_err(st, err, what);
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -252,11 +252,11 @@ int es_store_meta_put(es_store *st, const char *key, const void *val, size_t len
 	es_blob b = {(unsigned char *)val, len};
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", err)) < 0)
+	if ((rc = st_prep(st, &s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, key);
+	st_bind_text(s, 1, key);
 	bind_blob(s, 2, &b);
-	return step_done(st, s, "setting", err);
+	return st_step_done(st, s, "setting", err);
 }
 
 int es_store_meta_get(es_store *st, const char *key, es_blob *out, es_err *err)
@@ -264,9 +264,9 @@ int es_store_meta_get(es_store *st, const char *key, es_blob *out, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT value FROM meta WHERE key = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT value FROM meta WHERE key = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, key);
+	st_bind_text(s, 1, key);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		col_blob(s, 0, out);
 	else
@@ -281,12 +281,12 @@ int es_store_pki_put(es_store *st, const char *name, const es_blob *cert_der,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT INTO pki(name, cert, key) VALUES (?, ?, ?)", err)) < 0)
+	if ((rc = st_prep(st, &s, "INSERT INTO pki(name, cert, key) VALUES (?, ?, ?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, name);
+	st_bind_text(s, 1, name);
 	bind_blob(s, 2, cert_der);
 	bind_blob(s, 3, key_wrapped);
-	return step_done(st, s, "PKI object", err);
+	return st_step_done(st, s, "PKI object", err);
 }
 
 int es_store_pki_get(es_store *st, const char *name, es_blob *cert_der,
@@ -295,9 +295,9 @@ int es_store_pki_get(es_store *st, const char *name, es_blob *cert_der,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT cert, key FROM pki WHERE name = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT cert, key FROM pki WHERE name = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, name);
+	st_bind_text(s, 1, name);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		col_blob(s, 0, cert_der);
 		if (key_wrapped != NULL)
@@ -316,14 +316,14 @@ int es_store_org_insert(es_store *st, es_org_row *row, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT INTO orgs(name, uscc, legal_rep_login, created_at)"
+	if ((rc = st_prep(st, &s, "INSERT INTO orgs(name, uscc, legal_rep_login, created_at)"
 			       " VALUES (?, ?, ?, ?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, row->name);
-	bind_text(s, 2, row->uscc);
-	bind_text(s, 3, row->legal_rep_login);
+	st_bind_text(s, 1, row->name);
+	st_bind_text(s, 2, row->uscc);
+	st_bind_text(s, 3, row->legal_rep_login);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)row->created_at);
-	if ((rc = step_done(st, s, "an organisation with this unified social credit code", err)) == 0)
+	if ((rc = st_step_done(st, s, "an organisation with this unified social credit code", err)) == 0)
 		row->id = sqlite3_last_insert_rowid(st->db);
 	return rc;
 }
@@ -332,9 +332,9 @@ int es_store_org_insert(es_store *st, es_org_row *row, es_err *err)
 static void org_from(sqlite3_stmt *s, es_org_row *o)
 {
 	o->id = sqlite3_column_int64(s, 0);
-	o->name = col_text(s, 1);
-	o->uscc = col_text(s, 2);
-	o->legal_rep_login = col_text(s, 3);
+	o->name = st_col_text(s, 1);
+	o->uscc = st_col_text(s, 2);
+	o->legal_rep_login = st_col_text(s, 3);
 	o->created_at = (time_t)sqlite3_column_int64(s, 4);
 }
 
@@ -343,7 +343,7 @@ int es_store_org_get(es_store *st, int64_t id, es_org_row *out, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " ORG_COLS " FROM orgs WHERE id = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT " ORG_COLS " FROM orgs WHERE id = ?", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -354,37 +354,12 @@ int es_store_org_get(es_store *st, int64_t id, es_org_row *out, es_err *err)
 	return rc;
 }
 
-/* Generic "collect rows" loop: grow an array of row structs. */
-#define COLLECT(st, s, rows, n, type, from, err)                                   \
-	do {                                                                       \
-		size_t cap_ = 0;                                                   \
-		int r_;                                                            \
-		*(rows) = NULL;                                                    \
-		*(n) = 0;                                                          \
-		while ((r_ = sqlite3_step(s)) == SQLITE_ROW) {                     \
-			if (*(n) == cap_) {                                        \
-				type *p_;                                          \
-				cap_ = cap_ ? cap_ * 2 : 16;                       \
-				p_ = realloc(*(rows), cap_ * sizeof(type));        \
-				if (p_ == NULL) {                                  \
-					rc = es_err_set(err, ES_ENOMEM, "out of memory"); \
-					break;                                     \
-				}                                                  \
-				*(rows) = p_;                                      \
-			}                                                          \
-			memset(&(*(rows))[*(n)], 0, sizeof(type));                 \
-			from(s, &(*(rows))[(*(n))++]);                             \
-		}                                                                  \
-		if (rc == 0 && r_ != SQLITE_DONE)                                  \
-			rc = db_err(st, err, "list");                              \
-	} while (0)
-
 int es_store_org_list(es_store *st, es_org_row **rows, size_t *n, es_err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " ORG_COLS " FROM orgs ORDER BY id", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT " ORG_COLS " FROM orgs ORDER BY id", err)) < 0)
 		return rc;
 	COLLECT(st, s, rows, n, es_org_row, org_from, err);
 	sqlite3_finalize(s);
@@ -410,11 +385,11 @@ static int roles_insert(es_store *st, int64_t user_id, char **roles, size_t n, e
 
 	for (i = 0; i < n && rc == 0; i++) {
 		sqlite3_stmt *s;
-		if ((rc = prep(st, &s, "INSERT OR IGNORE INTO user_roles(user_id, role) VALUES (?, ?)", err)) < 0)
+		if ((rc = st_prep(st, &s, "INSERT OR IGNORE INTO user_roles(user_id, role) VALUES (?, ?)", err)) < 0)
 			break;
 		sqlite3_bind_int64(s, 1, user_id);
-		bind_text(s, 2, roles[i]);
-		rc = step_done(st, s, "role", err);
+		st_bind_text(s, 2, roles[i]);
+		rc = st_step_done(st, s, "role", err);
 	}
 	return rc;
 }
@@ -424,30 +399,30 @@ int es_store_user_insert(es_store *st, es_user_row *u, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s,
+	if ((rc = st_prep(st, &s,
 		"INSERT INTO users(login, name, id_number_enc, id_number_masked, id_number_hmac,"
 		" bank_card_enc, bank_card_masked, mobile_enc, mobile_masked, totp_enc, org_id,"
 		" password_hash, identity_checked, created_at)"
 		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, u->login);
-	bind_text(s, 2, u->name);
+	st_bind_text(s, 1, u->login);
+	st_bind_text(s, 2, u->name);
 	bind_blob(s, 3, &u->id_number_enc);
-	bind_text(s, 4, u->id_number_masked);
-	bind_text(s, 5, u->id_number_hmac);
+	st_bind_text(s, 4, u->id_number_masked);
+	st_bind_text(s, 5, u->id_number_hmac);
 	bind_blob(s, 6, &u->bank_card_enc);
-	bind_text(s, 7, u->bank_card_masked);
+	st_bind_text(s, 7, u->bank_card_masked);
 	bind_blob(s, 8, &u->mobile_enc);
-	bind_text(s, 9, u->mobile_masked);
+	st_bind_text(s, 9, u->mobile_masked);
 	bind_blob(s, 10, &u->totp_enc);
 	if (u->org_id > 0)
 		sqlite3_bind_int64(s, 11, u->org_id);
 	else
 		sqlite3_bind_null(s, 11);
-	bind_text(s, 12, u->password_hash);
+	st_bind_text(s, 12, u->password_hash);
 	sqlite3_bind_int(s, 13, u->identity_checked);
 	sqlite3_bind_int64(s, 14, (sqlite3_int64)u->created_at);
-	if ((rc = step_done(st, s, "a user with this login or resident ID number", err)) < 0)
+	if ((rc = st_step_done(st, s, "a user with this login or resident ID number", err)) < 0)
 		return rc;
 	u->id = sqlite3_last_insert_rowid(st->db);
 	return roles_insert(st, u->id, u->roles, u->nroles, err);
@@ -459,18 +434,18 @@ int es_store_user_insert(es_store *st, es_user_row *u, es_err *err)
 static void user_from(sqlite3_stmt *s, es_user_row *u)
 {
 	u->id = sqlite3_column_int64(s, 0);
-	u->login = col_text(s, 1);
-	u->name = col_text(s, 2);
+	u->login = st_col_text(s, 1);
+	u->name = st_col_text(s, 2);
 	col_blob(s, 3, &u->id_number_enc);
-	u->id_number_masked = col_text(s, 4);
-	u->id_number_hmac = col_text(s, 5);
+	u->id_number_masked = st_col_text(s, 4);
+	u->id_number_hmac = st_col_text(s, 5);
 	col_blob(s, 6, &u->bank_card_enc);
-	u->bank_card_masked = col_text(s, 7);
+	u->bank_card_masked = st_col_text(s, 7);
 	col_blob(s, 8, &u->mobile_enc);
-	u->mobile_masked = col_text(s, 9);
+	u->mobile_masked = st_col_text(s, 9);
 	col_blob(s, 10, &u->totp_enc);
 	u->org_id = sqlite3_column_int64(s, 11);
-	u->password_hash = col_text(s, 12);
+	u->password_hash = st_col_text(s, 12);
 	u->identity_checked = sqlite3_column_int(s, 13);
 	u->failed_logins = sqlite3_column_int(s, 14);
 	u->locked_until = (time_t)sqlite3_column_int64(s, 15);
@@ -482,7 +457,7 @@ static int roles_load(es_store *st, es_user_row *u, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT role FROM user_roles WHERE user_id = ? ORDER BY role", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT role FROM user_roles WHERE user_id = ? ORDER BY role", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, u->id);
 	while (sqlite3_step(s) == SQLITE_ROW) {
@@ -492,7 +467,7 @@ static int roles_load(es_store *st, es_user_row *u, es_err *err)
 			break;
 		}
 		u->roles = p;
-		u->roles[u->nroles++] = col_text(s, 0);
+		u->roles[u->nroles++] = st_col_text(s, 0);
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -503,9 +478,9 @@ int es_store_user_get(es_store *st, const char *login, es_user_row *out, es_err 
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " USER_COLS " FROM users WHERE login = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT " USER_COLS " FROM users WHERE login = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, login);
+	st_bind_text(s, 1, login);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		user_from(s, out);
 	else
@@ -522,7 +497,7 @@ int es_store_user_list(es_store *st, int64_t org_id, es_user_row **rows, size_t 
 	size_t i;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " USER_COLS " FROM users WHERE ? = 0 OR org_id = ? ORDER BY id", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT " USER_COLS " FROM users WHERE ? = 0 OR org_id = ? ORDER BY id", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, org_id);
 	sqlite3_bind_int64(s, 2, org_id);
@@ -538,12 +513,12 @@ int es_store_user_set_login_state(es_store *st, const char *login, int failed, t
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "UPDATE users SET failed_logins = ?, locked_until = ? WHERE login = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "UPDATE users SET failed_logins = ?, locked_until = ? WHERE login = ?", err)) < 0)
 		return rc;
 	sqlite3_bind_int(s, 1, failed);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)locked_until);
-	bind_text(s, 3, login);
-	return step_done(st, s, "user", err);
+	st_bind_text(s, 3, login);
+	return st_step_done(st, s, "user", err);
 }
 
 int es_store_user_set_totp(es_store *st, const char *login, const es_blob *totp_enc, es_err *err)
@@ -551,11 +526,11 @@ int es_store_user_set_totp(es_store *st, const char *login, const es_blob *totp_
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "UPDATE users SET totp_enc = ? WHERE login = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "UPDATE users SET totp_enc = ? WHERE login = ?", err)) < 0)
 		return rc;
 	bind_blob(s, 1, totp_enc);
-	bind_text(s, 2, login);
-	return step_done(st, s, "user", err);
+	st_bind_text(s, 2, login);
+	return st_step_done(st, s, "user", err);
 }
 
 void es_user_row_clear(es_user_row *u)
@@ -598,22 +573,22 @@ int es_store_app_insert(es_store *st, es_app_row *a, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT INTO seal_applications(applicant, owner_kind, owner_org_id,"
+	if ((rc = st_prep(st, &s, "INSERT INTO seal_applications(applicant, owner_kind, owner_org_id,"
 			       " owner_login, kind, text, template, taxpayer_no, created_at) VALUES (?,?,?,?,?,?,?,?,?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, a->applicant ? a->applicant : "");
-	bind_text(s, 2, a->owner_kind);
+	st_bind_text(s, 1, a->applicant ? a->applicant : "");
+	st_bind_text(s, 2, a->owner_kind);
 	if (a->owner_org_id > 0)
 		sqlite3_bind_int64(s, 3, a->owner_org_id);
 	else
 		sqlite3_bind_null(s, 3);
-	bind_text(s, 4, a->owner_login);
-	bind_text(s, 5, a->kind);
-	bind_text(s, 6, a->text);
-	bind_text(s, 7, a->template_name);
-	bind_text(s, 8, a->taxpayer_no);
+	st_bind_text(s, 4, a->owner_login);
+	st_bind_text(s, 5, a->kind);
+	st_bind_text(s, 6, a->text);
+	st_bind_text(s, 7, a->template_name);
+	st_bind_text(s, 8, a->taxpayer_no);
 	sqlite3_bind_int64(s, 9, (sqlite3_int64)a->created_at);
-	if ((rc = step_done(st, s, "application", err)) == 0)
+	if ((rc = st_step_done(st, s, "application", err)) == 0)
 		a->id = sqlite3_last_insert_rowid(st->db);
 	return rc;
 }
@@ -623,20 +598,20 @@ int es_store_app_insert(es_store *st, es_app_row *a, es_err *err)
 static void app_from(sqlite3_stmt *s, es_app_row *a)
 {
 	a->id = sqlite3_column_int64(s, 0);
-	a->applicant = col_text(s, 1);
-	a->owner_kind = col_text(s, 2);
+	a->applicant = st_col_text(s, 1);
+	a->owner_kind = st_col_text(s, 2);
 	a->owner_org_id = sqlite3_column_int64(s, 3);
-	a->owner_login = col_text(s, 4);
-	a->kind = col_text(s, 5);
-	a->text = col_text(s, 6);
-	a->template_name = col_text(s, 7);
-	a->state = col_text(s, 8);
-	a->reason = col_text(s, 9);
-	a->reviewer = col_text(s, 10);
-	a->seal_code = col_text(s, 11);
+	a->owner_login = st_col_text(s, 4);
+	a->kind = st_col_text(s, 5);
+	a->text = st_col_text(s, 6);
+	a->template_name = st_col_text(s, 7);
+	a->state = st_col_text(s, 8);
+	a->reason = st_col_text(s, 9);
+	a->reviewer = st_col_text(s, 10);
+	a->seal_code = st_col_text(s, 11);
 	a->created_at = (time_t)sqlite3_column_int64(s, 12);
 	a->decided_at = (time_t)sqlite3_column_int64(s, 13);
-	a->taxpayer_no = col_text(s, 14);
+	a->taxpayer_no = st_col_text(s, 14);
 }
 
 int es_store_app_get(es_store *st, int64_t id, es_app_row *out, es_err *err)
@@ -644,7 +619,7 @@ int es_store_app_get(es_store *st, int64_t id, es_app_row *out, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " APP_COLS " FROM seal_applications WHERE id = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT " APP_COLS " FROM seal_applications WHERE id = ?", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -661,16 +636,16 @@ int es_store_app_decide(es_store *st, int64_t id, const char *state, const char 
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "UPDATE seal_applications SET state = ?, reason = ?, reviewer = ?,"
+	if ((rc = st_prep(st, &s, "UPDATE seal_applications SET state = ?, reason = ?, reviewer = ?,"
 			       " seal_code = ?, decided_at = strftime('%s','now')"
 			       " WHERE id = ? AND state = 'submitted'", err)) < 0)
 		return rc;
-	bind_text(s, 1, state);
-	bind_text(s, 2, reason);
-	bind_text(s, 3, reviewer);
-	bind_text(s, 4, seal_code);
+	st_bind_text(s, 1, state);
+	st_bind_text(s, 2, reason);
+	st_bind_text(s, 3, reviewer);
+	st_bind_text(s, 4, seal_code);
 	sqlite3_bind_int64(s, 5, id);
-	if ((rc = step_done(st, s, "application", err)) == 0 && sqlite3_changes(st->db) != 1)
+	if ((rc = st_step_done(st, s, "application", err)) == 0 && sqlite3_changes(st->db) != 1)
 		rc = es_err_set(err, ES_ESTATE, "seal application %lld has already been decided", (long long)id);
 	return rc;
 }
@@ -680,10 +655,10 @@ int es_store_app_list(es_store *st, const char *state, es_app_row **rows, size_t
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " APP_COLS " FROM seal_applications"
+	if ((rc = st_prep(st, &s, "SELECT " APP_COLS " FROM seal_applications"
 			       " WHERE ?1 IS NULL OR state = ?1 ORDER BY id", err)) < 0)
 		return rc;
-	bind_text(s, 1, state);
+	st_bind_text(s, 1, state);
 	COLLECT(st, s, rows, n, es_app_row, app_from, err);
 	sqlite3_finalize(s);
 	return rc;
@@ -714,26 +689,26 @@ int es_store_seal_insert(es_store *st, const es_seal_row *r, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT INTO seals(code, app_id, kind, name, owner_kind, owner_org_id,"
+	if ((rc = st_prep(st, &s, "INSERT INTO seals(code, app_id, kind, name, owner_kind, owner_org_id,"
 		" owner_login, template, text, valid_start, valid_end, created_at, sm2_cert, sm2_key,"
 		" p256_cert, p256_key, esl, picture_png, width_mm, height_mm, taxpayer_no)"
 		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, r->code);
+	st_bind_text(s, 1, r->code);
 	if (r->app_id > 0)
 		sqlite3_bind_int64(s, 2, r->app_id);
 	else
 		sqlite3_bind_null(s, 2);
-	bind_text(s, 3, r->kind);
-	bind_text(s, 4, r->name);
-	bind_text(s, 5, r->owner_kind);
+	st_bind_text(s, 3, r->kind);
+	st_bind_text(s, 4, r->name);
+	st_bind_text(s, 5, r->owner_kind);
 	if (r->owner_org_id > 0)
 		sqlite3_bind_int64(s, 6, r->owner_org_id);
 	else
 		sqlite3_bind_null(s, 6);
-	bind_text(s, 7, r->owner_login);
-	bind_text(s, 8, r->template_name);
-	bind_text(s, 9, r->text);
+	st_bind_text(s, 7, r->owner_login);
+	st_bind_text(s, 8, r->template_name);
+	st_bind_text(s, 9, r->text);
 	sqlite3_bind_int64(s, 10, (sqlite3_int64)r->valid_start);
 	sqlite3_bind_int64(s, 11, (sqlite3_int64)r->valid_end);
 	sqlite3_bind_int64(s, 12, (sqlite3_int64)r->created_at);
@@ -745,8 +720,8 @@ int es_store_seal_insert(es_store *st, const es_seal_row *r, es_err *err)
 	bind_blob(s, 18, &r->picture_png);
 	sqlite3_bind_double(s, 19, r->width_mm);
 	sqlite3_bind_double(s, 20, r->height_mm);
-	bind_text(s, 21, r->taxpayer_no);
-	return step_done(st, s, "a seal with this code", err);
+	st_bind_text(s, 21, r->taxpayer_no);
+	return st_step_done(st, s, "a seal with this code", err);
 }
 
 #define SEAL_COLS "code, COALESCE(app_id, 0), kind, name, owner_kind, COALESCE(owner_org_id, 0)," \
@@ -754,23 +729,23 @@ int es_store_seal_insert(es_store *st, const es_seal_row *r, es_err *err)
 	" width_mm, height_mm, taxpayer_no"
 static void seal_from(sqlite3_stmt *s, es_seal_row *r)
 {
-	r->code = col_text(s, 0);
+	r->code = st_col_text(s, 0);
 	r->app_id = sqlite3_column_int64(s, 1);
-	r->kind = col_text(s, 2);
-	r->name = col_text(s, 3);
-	r->owner_kind = col_text(s, 4);
+	r->kind = st_col_text(s, 2);
+	r->name = st_col_text(s, 3);
+	r->owner_kind = st_col_text(s, 4);
 	r->owner_org_id = sqlite3_column_int64(s, 5);
-	r->owner_login = col_text(s, 6);
-	r->template_name = col_text(s, 7);
-	r->text = col_text(s, 8);
-	r->state = col_text(s, 9);
-	r->state_reason = col_text(s, 10);
+	r->owner_login = st_col_text(s, 6);
+	r->template_name = st_col_text(s, 7);
+	r->text = st_col_text(s, 8);
+	r->state = st_col_text(s, 9);
+	r->state_reason = st_col_text(s, 10);
 	r->valid_start = (time_t)sqlite3_column_int64(s, 11);
 	r->valid_end = (time_t)sqlite3_column_int64(s, 12);
 	r->created_at = (time_t)sqlite3_column_int64(s, 13);
 	r->width_mm = sqlite3_column_double(s, 14);
 	r->height_mm = sqlite3_column_double(s, 15);
-	r->taxpayer_no = col_text(s, 16);
+	r->taxpayer_no = st_col_text(s, 16);
 }
 
 int es_store_seal_get(es_store *st, const char *code, es_seal_row *out, es_err *err)
@@ -778,10 +753,10 @@ int es_store_seal_get(es_store *st, const char *code, es_seal_row *out, es_err *
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " SEAL_COLS ", sm2_cert, sm2_key, p256_cert, p256_key, esl,"
+	if ((rc = st_prep(st, &s, "SELECT " SEAL_COLS ", sm2_cert, sm2_key, p256_cert, p256_key, esl,"
 			       " picture_png FROM seals WHERE code = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, code);
+	st_bind_text(s, 1, code);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		seal_from(s, out);
 		col_blob(s, 17, &out->sm2_cert);
@@ -803,12 +778,12 @@ int es_store_seal_set_state(es_store *st, const char *code, const char *state,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "UPDATE seals SET state = ?, state_reason = ? WHERE code = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "UPDATE seals SET state = ?, state_reason = ? WHERE code = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, state);
-	bind_text(s, 2, reason);
-	bind_text(s, 3, code);
-	if ((rc = step_done(st, s, "seal", err)) == 0 && sqlite3_changes(st->db) != 1)
+	st_bind_text(s, 1, state);
+	st_bind_text(s, 2, reason);
+	st_bind_text(s, 3, code);
+	if ((rc = st_step_done(st, s, "seal", err)) == 0 && sqlite3_changes(st->db) != 1)
 		rc = es_err_set(err, ES_ENOTFOUND, "seal %s does not exist", code);
 	return rc;
 }
@@ -818,7 +793,7 @@ int es_store_seal_list(es_store *st, es_seal_row **rows, size_t *n, es_err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " SEAL_COLS " FROM seals ORDER BY created_at, code", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT " SEAL_COLS " FROM seals ORDER BY created_at, code", err)) < 0)
 		return rc;
 	COLLECT(st, s, rows, n, es_seal_row, seal_from, err);
 	sqlite3_finalize(s);
@@ -830,14 +805,14 @@ int es_store_next_serial(es_store *st, const char *name, int64_t *out, es_err *e
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT INTO counters(name, value) VALUES (?, 1)"
+	if ((rc = st_prep(st, &s, "INSERT INTO counters(name, value) VALUES (?, 1)"
 			       " ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value", err)) < 0)
 		return rc;
-	bind_text(s, 1, name);
+	st_bind_text(s, 1, name);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		*out = sqlite3_column_int64(s, 0);
 	else
-		rc = db_err(st, err, "counter");
+		rc = st_db_err(st, err, "counter");
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -873,14 +848,14 @@ int es_store_revocation_add(es_store *st, const char *family, const char *serial
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT OR IGNORE INTO revocations(family, serial, revoked_at, reason)"
+	if ((rc = st_prep(st, &s, "INSERT OR IGNORE INTO revocations(family, serial, revoked_at, reason)"
 			       " VALUES (?,?,?,?)", err)) < 0)
 		return rc;
-	bind_text(s, 1, family);
-	bind_text(s, 2, serial_hex);
+	st_bind_text(s, 1, family);
+	st_bind_text(s, 2, serial_hex);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)when);
 	sqlite3_bind_int(s, 4, reason);
-	return step_done(st, s, "revocation", err);
+	return st_step_done(st, s, "revocation", err);
 }
 
 int es_store_revocation_remove(es_store *st, const char *family, const char *serial_hex, es_err *err)
@@ -888,17 +863,17 @@ int es_store_revocation_remove(es_store *st, const char *family, const char *ser
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "DELETE FROM revocations WHERE family = ? AND serial = ?", err)) < 0)
+	if ((rc = st_prep(st, &s, "DELETE FROM revocations WHERE family = ? AND serial = ?", err)) < 0)
 		return rc;
-	bind_text(s, 1, family);
-	bind_text(s, 2, serial_hex);
-	return step_done(st, s, "revocation", err);
+	st_bind_text(s, 1, family);
+	st_bind_text(s, 2, serial_hex);
+	return st_step_done(st, s, "revocation", err);
 }
 
 static void rev_from(sqlite3_stmt *s, es_revocation_row *r)
 {
-	r->family = col_text(s, 0);
-	r->serial_hex = col_text(s, 1);
+	r->family = st_col_text(s, 0);
+	r->serial_hex = st_col_text(s, 1);
 	r->when = (time_t)sqlite3_column_int64(s, 2);
 	r->reason = sqlite3_column_int(s, 3);
 }
@@ -909,10 +884,10 @@ int es_store_revocation_list(es_store *st, const char *family,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT family, serial, revoked_at, reason FROM revocations"
+	if ((rc = st_prep(st, &s, "SELECT family, serial, revoked_at, reason FROM revocations"
 			       " WHERE family = ? ORDER BY revoked_at", err)) < 0)
 		return rc;
-	bind_text(s, 1, family);
+	st_bind_text(s, 1, family);
 	COLLECT(st, s, rows, n, es_revocation_row, rev_from, err);
 	sqlite3_finalize(s);
 	return rc;
@@ -955,14 +930,14 @@ static void audit_from(sqlite3_stmt *s, es_audit_row *a)
 {
 	a->id = sqlite3_column_int64(s, 0);
 	a->ts = (time_t)sqlite3_column_int64(s, 1);
-	a->actor = col_text(s, 2);
-	a->action = col_text(s, 3);
-	a->object = col_text(s, 4);
-	a->details = col_text(s, 5);
-	a->client = col_text(s, 6);
-	a->outcome = col_text(s, 7);
-	a->prev_hash = col_text(s, 8);
-	a->hash = col_text(s, 9);
+	a->actor = st_col_text(s, 2);
+	a->action = st_col_text(s, 3);
+	a->object = st_col_text(s, 4);
+	a->details = st_col_text(s, 5);
+	a->client = st_col_text(s, 6);
+	a->outcome = st_col_text(s, 7);
+	a->prev_hash = st_col_text(s, 8);
+	a->hash = st_col_text(s, 9);
 }
 
 int es_store_audit_append(es_store *st, es_audit_row *a, es_err *err)
@@ -973,10 +948,10 @@ int es_store_audit_append(es_store *st, es_audit_row *a, es_err *err)
 
 	if (own_tx && (rc = es_store_begin(st, err)) < 0)
 		return rc;
-	if ((rc = prep(st, &s, "SELECT COALESCE(MAX(id), 0), (SELECT hash FROM audit ORDER BY id DESC LIMIT 1) FROM audit", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT COALESCE(MAX(id), 0), (SELECT hash FROM audit ORDER BY id DESC LIMIT 1) FROM audit", err)) < 0)
 		goto out;
 	if (sqlite3_step(s) != SQLITE_ROW) {
-		rc = db_err(st, err, "audit head");
+		rc = st_db_err(st, err, "audit head");
 		goto out;
 	}
 	a->id = sqlite3_column_int64(s, 0) + 1;
@@ -987,19 +962,19 @@ int es_store_audit_append(es_store *st, es_audit_row *a, es_err *err)
 	a->prev_hash = prev;
 	if ((rc = es_audit_entry_hash(hash, a, err)) < 0)
 		goto out;
-	if ((rc = prep(st, &s, "INSERT INTO audit(" AUDIT_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?)", err)) < 0)
+	if ((rc = st_prep(st, &s, "INSERT INTO audit(" AUDIT_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?)", err)) < 0)
 		goto out;
 	sqlite3_bind_int64(s, 1, a->id);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)a->ts);
-	bind_text(s, 3, a->actor);
-	bind_text(s, 4, a->action);
-	bind_text(s, 5, a->object);
-	bind_text(s, 6, a->details);
-	bind_text(s, 7, a->client);
-	bind_text(s, 8, a->outcome);
-	bind_text(s, 9, prev);
-	bind_text(s, 10, hash);
-	rc = step_done(st, s, "audit entry", err);
+	st_bind_text(s, 3, a->actor);
+	st_bind_text(s, 4, a->action);
+	st_bind_text(s, 5, a->object);
+	st_bind_text(s, 6, a->details);
+	st_bind_text(s, 7, a->client);
+	st_bind_text(s, 8, a->outcome);
+	st_bind_text(s, 9, prev);
+	st_bind_text(s, 10, hash);
+	rc = st_step_done(st, s, "audit entry", err);
 	s = NULL;
 out:
 	sqlite3_finalize(s);
@@ -1018,7 +993,7 @@ int es_store_audit_list(es_store *st, es_audit_row **rows, size_t *n, es_err *er
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT " AUDIT_COLS " FROM audit ORDER BY rowid", err)) < 0)
+	if ((rc = st_prep(st, &s, "SELECT " AUDIT_COLS " FROM audit ORDER BY rowid", err)) < 0)
 		return rc;
 	COLLECT(st, s, rows, n, es_audit_row, audit_from, err);
 	sqlite3_finalize(s);
