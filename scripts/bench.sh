@@ -8,9 +8,12 @@ ESEAL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 top=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(cd "$top/../shared" && pwd)
 B=$top/build-bench
+# Tools of the peers' harness: install a Debian package only where its command is missing
+# (node and npm may come from elsewhere).
 missing=""
-for p in hyperfine time libnss3-tools mupdf-tools nodejs npm python3; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+for pc in hyperfine:hyperfine time:/usr/bin/time libnss3-tools:certutil mupdf-tools:mutool \
+	nodejs:node npm:npm python3:python3; do
+	command -v "${pc#*:}" >/dev/null 2>&1 || missing="$missing ${pc%%:*}"
 done
 if [ -n "$missing" ]; then
 	echo "bench: installing$missing" >&2

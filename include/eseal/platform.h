@@ -50,8 +50,18 @@ int es_platform_crl(es_platform *p, es_alg alg, unsigned char **der, size_t *len
 /** Trust anchors: both platform roots and issuing CAs (GB/T 38540 objects
  * carry only end certificates).  Free with sk_X509_pop_free(). */
 int es_platform_anchors(es_platform *p, STACK_OF(X509) **out, es_err *err);
-/** Borrowed family objects with unwrapped keys (loaded on first use). */
+/** Borrowed family objects: all certificates and every private key (loaded on first use). */
 int es_platform_family(es_platform *p, es_alg alg, const es_pki_family **out, es_err *err);
+/** Keys es_platform_family_keys() can be asked for. */
+#define ES_FAM_ROOT_KEY 1u
+#define ES_FAM_ISSUING_KEY 2u
+#define ES_FAM_TSA_KEY 4u
+#define ES_FAM_OCSP_KEY 8u
+#define ES_FAM_ALL_KEYS 15u
+/** Like es_platform_family() but unwraps only the keys named in `keys`; the
+ * other key members may be NULL. */
+int es_platform_family_keys(es_platform *p, es_alg alg, unsigned keys,
+			    const es_pki_family **out, es_err *err);
 int es_platform_maker(es_platform *p, X509 **cert, EVP_PKEY **key, es_err *err);
 
 /* ---- organisations and users ---- */

@@ -115,6 +115,7 @@ typedef struct es_seal_row {
 	es_blob sm2_cert, sm2_key, p256_cert, p256_key; /**< DER certs, wrapped keys */
 	es_blob esl;               /**< SESeal DER */
 	es_blob picture_png;
+	es_blob appearance;        /**< PDF content stream of the vector picture (es_picture_pdf_stream) */
 	double width_mm, height_mm;
 } es_seal_row;
 int es_store_seal_insert(es_store *st, const es_seal_row *row, es_err *err);

@@ -14,7 +14,6 @@ struct es_platform {
 	es_store *st;
 	unsigned char kek[ES_KEK_LEN];
 	es_pki_family fam[ES_FAMILIES];
-	int fam_loaded[ES_FAMILIES];
 	X509 *maker;
 	EVP_PKEY *maker_key;
 	char name[128];

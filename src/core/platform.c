@@ -278,31 +278,42 @@ out:
 	return rc;
 }
 
-int es_platform_family(es_platform *p, es_alg alg, const es_pki_family **out, es_err *err)
+int es_platform_family_keys(es_platform *p, es_alg alg, unsigned keys,
+			    const es_pki_family **out, es_err *err)
 {
 	int i = es_fam_index(alg);
 	es_pki_family *f = &p->fam[i];
+	const char *pre = es_alg_name(alg);
+	struct { unsigned bit; const char *what; X509 **c; EVP_PKEY **k; } parts[] = {
+		{ES_FAM_ROOT_KEY, "root", &f->root, &f->root_key},
+		{ES_FAM_ISSUING_KEY, "issuing", &f->issuing, &f->issuing_key},
+		{ES_FAM_TSA_KEY, "tsa", &f->tsa, &f->tsa_key},
+		{ES_FAM_OCSP_KEY, "ocsp", &f->ocsp, &f->ocsp_key},
+	};
 	char name[64];
-	const char *pre = fam_prefix(alg);
+	size_t j;
 	int rc;
 
-	if (!p->fam_loaded[i]) {
-		f->alg = alg;
-#define LOAD(what, c, k) \
-		snprintf(name, sizeof(name), "%s.%s", pre, what); \
-		if ((rc = es_core_load_pki(p, name, &f->c, &f->k, err)) < 0) { \
-			es_pki_family_clear(f); \
-			return rc; \
-		}
-		LOAD("root", root, root_key)
-		LOAD("issuing", issuing, issuing_key)
-		LOAD("tsa", tsa, tsa_key)
-		LOAD("ocsp", ocsp, ocsp_key)
-#undef LOAD
-		p->fam_loaded[i] = 1;
+	/* Certificates once; each private key only when a caller needs it:
+	 * unwrapping (PKCS#8 decoding) dominates a one-page seal otherwise. */
+	f->alg = alg;
+	for (j = 0; j < ES_ARRAY_LEN(parts); j++) {
+		int want_key = (keys & parts[j].bit) && *parts[j].k == NULL;
+		if (*parts[j].c != NULL && !want_key)
+			continue;
+		snprintf(name, sizeof(name), "%s.%s", pre, parts[j].what);
+		X509_free(*parts[j].c);
+		*parts[j].c = NULL;
+		if ((rc = es_core_load_pki(p, name, parts[j].c, want_key ? parts[j].k : NULL, err)) < 0)
+			return rc;
 	}
 	*out = f;
 	return 0;
+}
+
+int es_platform_family(es_platform *p, es_alg alg, const es_pki_family **out, es_err *err)
+{
+	return es_platform_family_keys(p, alg, ES_FAM_ALL_KEYS, out, err);
 }
 
 int es_platform_maker(es_platform *p, X509 **cert, EVP_PKEY **key, es_err *err)
@@ -371,7 +382,7 @@ int es_platform_pki_describe(es_platform *p, char **out, es_err *err)
 
 	for (i = 0; i < 2 && rc == 0; i++) {
 		char lab[32];
-		if ((rc = es_platform_family(p, algs[i], &f, err)) < 0)
+		if ((rc = es_platform_family_keys(p, algs[i], 0, &f, err)) < 0)
 			break;
 		rc = es_buf_printf(&b, err, "[%s]\n", algs[i] == ES_ALG_SM2 ? "SM2/SM3" : "ECDSA P-256/SHA-256");
 		snprintf(lab, sizeof(lab), "root CA");
@@ -406,7 +417,7 @@ int es_platform_crl_named(es_platform *p, const char *name, unsigned char **der,
 	else
 		return es_err_set(err, ES_ENOTFOUND, "no CRL named %s (sm2, p256, sm2-root, p256-root)", name);
 	root = strstr(name, "-root") != NULL;
-	if ((rc = es_platform_family(p, alg, &f, err)) < 0)
+	if ((rc = es_platform_family_keys(p, alg, root ? ES_FAM_ROOT_KEY : ES_FAM_ISSUING_KEY, &f, err)) < 0)
 		return rc;
 	/* The root only ever certifies the issuing CA: its CRL lists no seal. */
 	if (!root && (rc = es_store_revocation_list(p->st, es_alg_name(alg), &rows, &n, err)) < 0)

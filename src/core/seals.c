@@ -188,7 +188,7 @@ static int holder_cert(es_platform *p, es_alg alg, const issue_ctx *c, const cha
 	es_cert_req req = {0};
 	int rc;
 
-	if ((rc = es_platform_family(p, alg, &f, err)) < 0 ||
+	if ((rc = es_platform_family_keys(p, alg, ES_FAM_ISSUING_KEY, &f, err)) < 0 ||
 	    (rc = es_key_generate(key, alg, err)) < 0)
 		return rc;
 	req.kind = ES_CERT_HOLDER;
@@ -225,6 +225,12 @@ static int make_seal(es_platform *p, const es_app_row *a, const issue_ctx *c, co
 	if ((rc = es_picture_draw(&pic, &spec, err)) < 0 ||
 	    (rc = es_picture_png(&row->picture_png.data, &row->picture_png.len, pic, ES_SEAL_PNG_DPI, err)) < 0)
 		goto out;
+	{
+		char *stream = NULL;
+		if ((rc = es_picture_pdf_stream(&stream, &row->appearance.len, pic, err)) < 0)
+			goto out;
+		row->appearance.data = (unsigned char *)stream;
+	}
 	row->width_mm = es_picture_width_mm(pic);
 	row->height_mm = es_picture_height_mm(pic);
 	if ((rc = holder_cert(p, ES_ALG_SM2, c, code, &sm2k, &sm2c, err)) < 0 ||
@@ -273,6 +279,7 @@ static void seal_row_free_blobs(es_seal_row *r)
 	free(r->p256_key.data);
 	free(r->esl.data);
 	free(r->picture_png.data);
+	free(r->appearance.data);
 }
 
 static int check_reviewer(es_platform *p, const es_app_row *a, const char *reviewer, es_err *err)

@@ -93,11 +93,25 @@ static int sign_pdf(es_platform *p, const es_sign_req *r, const es_seal_row *s,
 	memset(&pr, 0, sizeof(pr));
 	if (chain == NULL)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
-	if ((rc = es_platform_family(p, ES_ALG_P256, &f, err)) < 0 ||
-	    (rc = es_cert_from_der(&cert, s->p256_cert.data, s->p256_cert.len, err)) < 0 ||
-	    (rc = seal_picture(s, &pic, err)) < 0 ||
-	    (rc = es_picture_pdf_stream(&stream, &slen, pic, err)) < 0)
+	if ((rc = es_platform_family_keys(p, ES_ALG_P256, r->level >= ES_PADES_B_LT ?
+			ES_FAM_TSA_KEY | ES_FAM_ISSUING_KEY | ES_FAM_OCSP_KEY : ES_FAM_TSA_KEY, &f, err)) < 0 ||
+	    (rc = es_cert_from_der(&cert, s->p256_cert.data, s->p256_cert.len, err)) < 0)
 		goto out;
+	if (s->appearance.len > 0) {
+		/* made at issuance: no font to load while signing */
+		o.appearance = (const char *)s->appearance.data;
+		o.appearance_len = s->appearance.len;
+		o.width_mm = s->width_mm;
+		o.height_mm = s->height_mm;
+	} else {
+		if ((rc = seal_picture(s, &pic, err)) < 0 ||
+		    (rc = es_picture_pdf_stream(&stream, &slen, pic, err)) < 0)
+			goto out;
+		o.appearance = stream;
+		o.appearance_len = slen;
+		o.width_mm = es_picture_width_mm(pic);
+		o.height_mm = es_picture_height_mm(pic);
+	}
 	X509_up_ref(f->issuing);
 	sk_X509_push(chain, f->issuing);
 	X509_up_ref(f->root);
@@ -111,10 +125,6 @@ static int sign_pdf(es_platform *p, const es_sign_req *r, const es_seal_row *s,
 	o.keyword = r->keyword;
 	o.occurrence = r->occurrence;
 	o.cross_page = r->cross_page;
-	o.appearance = stream;
-	o.appearance_len = slen;
-	o.width_mm = es_picture_width_mm(pic);
-	o.height_mm = es_picture_height_mm(pic);
 	o.key = key;
 	o.cert = cert;
 	o.chain = chain;
@@ -181,7 +191,7 @@ static int sign_ofd(es_platform *p, const es_sign_req *r, const es_seal_row *s,
 	if (chain == NULL)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	/* The OFD timestamp comes from the platform's P-256 TSA (SM3 imprint). */
-	if ((rc = es_platform_family(p, ES_ALG_P256, &f, err)) < 0 ||
+	if ((rc = es_platform_family_keys(p, ES_ALG_P256, ES_FAM_TSA_KEY, &f, err)) < 0 ||
 	    (rc = es_cert_from_der(&cert, s->sm2_cert.data, s->sm2_cert.len, err)) < 0)
 		goto out;
 	X509_up_ref(f->issuing);

@@ -49,6 +49,9 @@ static const char *migrations[] = {
 	" outcome TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);",
 	/* 2: server tables (src/store/server_tables.c) */
 	NULL,
+	/* 3: the seal's vector appearance (PDF content stream), made once at
+	 * issuance so that signing needs no font */
+	"ALTER TABLE seals ADD COLUMN appearance BLOB;",
 };
 
 int st_db_err(es_store *st, es_err *err, const char *what)
@@ -691,8 +694,8 @@ int es_store_seal_insert(es_store *st, const es_seal_row *r, es_err *err)
 
 	if ((rc = st_prep(st, &s, "INSERT INTO seals(code, app_id, kind, name, owner_kind, owner_org_id,"
 		" owner_login, template, text, valid_start, valid_end, created_at, sm2_cert, sm2_key,"
-		" p256_cert, p256_key, esl, picture_png, width_mm, height_mm, taxpayer_no)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err)) < 0)
+		" p256_cert, p256_key, esl, picture_png, width_mm, height_mm, taxpayer_no, appearance)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err)) < 0)
 		return rc;
 	st_bind_text(s, 1, r->code);
 	if (r->app_id > 0)
@@ -721,6 +724,7 @@ int es_store_seal_insert(es_store *st, const es_seal_row *r, es_err *err)
 	sqlite3_bind_double(s, 19, r->width_mm);
 	sqlite3_bind_double(s, 20, r->height_mm);
 	st_bind_text(s, 21, r->taxpayer_no);
+	bind_blob(s, 22, &r->appearance);
 	return st_step_done(st, s, "a seal with this code", err);
 }
 
@@ -754,7 +758,7 @@ int es_store_seal_get(es_store *st, const char *code, es_seal_row *out, es_err *
 	int rc;
 
 	if ((rc = st_prep(st, &s, "SELECT " SEAL_COLS ", sm2_cert, sm2_key, p256_cert, p256_key, esl,"
-			       " picture_png FROM seals WHERE code = ?", err)) < 0)
+			       " picture_png, appearance FROM seals WHERE code = ?", err)) < 0)
 		return rc;
 	st_bind_text(s, 1, code);
 	if (sqlite3_step(s) == SQLITE_ROW) {
@@ -765,6 +769,7 @@ int es_store_seal_get(es_store *st, const char *code, es_seal_row *out, es_err *
 		col_blob(s, 20, &out->p256_key);
 		col_blob(s, 21, &out->esl);
 		col_blob(s, 22, &out->picture_png);
+		col_blob(s, 23, &out->appearance);
 	} else {
 		rc = es_err_set(err, ES_ENOTFOUND, "seal %s does not exist; see 'eseal seal list'", code);
 	}
@@ -837,6 +842,7 @@ void es_seal_row_clear(es_seal_row *r)
 	blob_free(&r->p256_key);
 	blob_free(&r->esl);
 	blob_free(&r->picture_png);
+	blob_free(&r->appearance);
 	memset(r, 0, sizeof(*r));
 }
 

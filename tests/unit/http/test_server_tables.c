@@ -59,10 +59,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void schema_is_at_version_2(void **state)
+static void schema_includes_server_tables(void **state)
 {
 	fixture *f = *state;
-	assert_int_equal(es_store_schema_version(f->st), 2);
+	assert_true(es_store_schema_version(f->st) >= 2);
 }
 
 static void grant_uses_run_out(void **state)
@@ -187,7 +187,7 @@ static void throttle_remembers_failures(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(schema_is_at_version_2, setup, teardown),
+		cmocka_unit_test_setup_teardown(schema_includes_server_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(grant_uses_run_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(expired_grant_is_not_valid, setup, teardown),
 		cmocka_unit_test_setup_teardown(use_request_is_decided_and_used_once, setup, teardown),
