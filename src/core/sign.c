@@ -245,14 +245,29 @@ int es_sign_document(es_platform *p, const es_sign_req *r, es_sign_result *res, 
 {
 	es_seal_row s = {0};
 	EVP_PKEY *key = NULL;
+	EVP_MD_CTX *before = EVP_MD_CTX_new(), *after = EVP_MD_CTX_new();
+	long long in_len = 0;
 	char aad[96];
-	int is_pdf, rc;
+	int is_pdf = 0, rc;
 
 	memset(res, 0, sizeof(*res));
-	if (r->seal_code == NULL || r->login == NULL || r->in_path == NULL || r->out_path == NULL)
-		return es_err_set(err, ES_EINVAL, "signing needs a seal, a signer, an input and an output");
-	if ((rc = es_file_sha256(res->sha256_before, r->in_path, err)) < 0)
-		return rc;
+	if (r->seal_code == NULL || r->login == NULL || r->in_path == NULL || r->out_path == NULL) {
+		rc = es_err_set(err, ES_EINVAL, "signing needs a seal, a signer, an input and an output");
+		goto out;
+	}
+	/* Audit digests.  A PDF is sealed by an incremental update that keeps the
+	 * input bytes in front (es_pdf_sign), so the digest of the output
+	 * continues the input's digest state with the appended bytes only. */
+	if (before == NULL || after == NULL || EVP_DigestInit_ex(before, EVP_sha256(), NULL) != 1) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = es_file_digest_update(before, r->in_path, 0, &in_len, err)) < 0 ||
+	    EVP_MD_CTX_copy_ex(after, before) != 1 ||
+	    (rc = es_digest_final_hex(res->sha256_before, before, err)) < 0) {
+		rc = rc < 0 ? rc : es_err_set(err, ES_ENOMEM, "out of memory");
+		goto out;
+	}
 	/* 意愿确认: the signer proves it is them before anything else happens. */
 	if (!r->preauthenticated && (rc = es_user_authenticate(p, r->login, r->password, r->totp, err)) < 0)
 		goto refused;
@@ -268,7 +283,11 @@ int es_sign_document(es_platform *p, const es_sign_req *r, es_sign_result *res, 
 	rc = is_pdf ? sign_pdf(p, r, &s, key, res, err) : sign_ofd(p, r, &s, key, res, err);
 	if (rc < 0)
 		goto refused;
-	if ((rc = es_file_sha256(res->sha256_after, r->out_path, err)) < 0)
+	if (is_pdf)
+		rc = es_file_digest_update(after, r->out_path, in_len, NULL, err);
+	else if ((rc = EVP_DigestInit_ex(after, EVP_sha256(), NULL) == 1 ? 0 : ES_ECRYPTO) == 0)
+		rc = es_file_digest_update(after, r->out_path, 0, NULL, err);
+	if (rc < 0 || (rc = es_digest_final_hex(res->sha256_after, after, err)) < 0)
 		goto refused;
 	audit_sign(p, r, res, "ok");
 	goto out;
@@ -277,6 +296,8 @@ refused:
 out:
 	EVP_PKEY_free(key);
 	es_seal_row_clear(&s);
+	EVP_MD_CTX_free(before);
+	EVP_MD_CTX_free(after);
 	return rc;
 }
 

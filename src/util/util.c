@@ -168,28 +168,56 @@ fail:
 	return es_err_set(err, ES_EIO, "cannot write %s: %s", path, strerror(n));
 }
 
-int es_file_sha256(char out[65], const char *path, es_err *err)
+int es_file_digest_update(EVP_MD_CTX *c, const char *path, long long from,
+			  long long *total, es_err *err)
 {
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	unsigned char buf[65536], md[32];
+	unsigned char buf[65536];
 	FILE *f = fopen(path, "rb");
+	long long n_total = 0;
 	size_t n;
 	int rc = 0;
 
-	if (f == NULL || c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+	if (f == NULL || (from > 0 && fseeko(f, (off_t)from, SEEK_SET) != 0)) {
 		rc = es_err_set(err, ES_EIO, "cannot read %s", path);
 		goto out;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		EVP_DigestUpdate(c, buf, n);
-	if (ferror(f) || EVP_DigestFinal_ex(c, md, NULL) != 1) {
-		rc = es_err_set(err, ES_EIO, "cannot read %s", path);
-		goto out;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (EVP_DigestUpdate(c, buf, n) != 1) {
+			rc = es_err_set(err, ES_ECRYPTO, "digest failed");
+			goto out;
+		}
+		n_total += (long long)n;
 	}
-	es_hex_encode(out, md, sizeof(md));
+	if (ferror(f))
+		rc = es_err_set(err, ES_EIO, "cannot read %s", path);
+	if (total != NULL)
+		*total = from + n_total;
 out:
 	if (f)
 		fclose(f);
+	return rc;
+}
+
+int es_digest_final_hex(char out[65], EVP_MD_CTX *c, es_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (EVP_DigestFinal_ex(c, md, &n) != 1 || n != 32)
+		return es_err_set(err, ES_ECRYPTO, "digest failed");
+	es_hex_encode(out, md, n);
+	return 0;
+}
+
+int es_file_sha256(char out[65], const char *path, es_err *err)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int rc;
+
+	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+	else if ((rc = es_file_digest_update(c, path, 0, NULL, err)) == 0)
+		rc = es_digest_final_hex(out, c, err);
 	EVP_MD_CTX_free(c);
 	return rc;
 }

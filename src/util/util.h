@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <openssl/evp.h>
 #include "eseal/err.h"
 
 /** Growable byte buffer.  Zero-initialise ({0}) to start empty. */
@@ -31,6 +32,12 @@ int es_file_write_atomic(const char *path, const void *data, size_t len,
 			 int mode, es_err *err);
 /** Lower-case hex SHA-256 of a file, streamed. */
 int es_file_sha256(char out[65], const char *path, es_err *err);
+/** Feed the bytes of path from offset `from` to its end into c; *total (may
+ * be NULL) = the file's size. */
+int es_file_digest_update(EVP_MD_CTX *c, const char *path, long long from,
+			  long long *total, es_err *err);
+/** Finish a SHA-256 into lower-case hex. */
+int es_digest_final_hex(char out[65], EVP_MD_CTX *c, es_err *err);
 /** mkdir -p with mode for the last component. */
 int es_mkdir_p(const char *path, int mode, es_err *err);
 int es_path_exists(const char *path);

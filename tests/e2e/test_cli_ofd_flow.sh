@@ -15,7 +15,9 @@ sign() { echo "$PW" | $E sign --seal "$SEAL" --as keeper --password-stdin "$@"; 
 
 expect 0 "sample OFD" -- $E sample --out "$T/doc.ofd" --pages 3
 $E verify "$T/doc.ofd" >/dev/null 2>&1; [ $? -ne 0 ] && ok || bad "an unsigned OFD must not verify as passed"
-expect 0 "seal at position" -- sign --in "$T/doc.ofd" --out "$T/a.ofd" --page 1 --x 150 --y 60
+expect 0 "seal at position" -- sign --in "$T/doc.ofd" --out "$T/a.ofd" --page 1 --x 150 --y 60 --json
+after=$(sed -n 's/.*"sha256_after": "\([0-9a-f]*\)".*/\1/p' "$T/out")
+[ "$after" = "$(sha256sum "$T/a.ofd" | cut -d' ' -f1)" ] && ok || bad "sha256_after differs from sha256sum of the output"
 expect 0 "seal on keyword" -- sign --in "$T/a.ofd" --out "$T/b.ofd" --keyword 盖章处
 expect 0 "seal across pages" -- sign --in "$T/b.ofd" --out "$T/c.ofd" --cross-page
 expect 0 "electronic signature type" -- sign --in "$T/c.ofd" --out "$T/d.ofd" --page 2 --x 100 --y 100 --type sign

@@ -19,6 +19,10 @@ sign() { echo "$PW" | $E sign --seal "$SEAL" --as keeper --password-stdin "$@"; 
 # position, keyword, cross-page, each on the previous output
 expect 0 "sign at position" -- sign --in "$T/contract.pdf" --out "$T/a.pdf" --page 1 --x 150 --y 60 --json
 expect_in "$T/out" '"page": 1' "json names the page"
+after=$(sed -n 's/.*"sha256_after": "\([0-9a-f]*\)".*/\1/p' "$T/out")
+[ "$after" = "$(sha256sum "$T/a.pdf" | cut -d' ' -f1)" ] && ok || bad "sha256_after differs from sha256sum of the output"
+before=$(sed -n 's/.*"sha256_before": "\([0-9a-f]*\)".*/\1/p' "$T/out")
+[ "$before" = "$(sha256sum "$T/contract.pdf" | cut -d' ' -f1)" ] && ok || bad "sha256_before differs from sha256sum of the input"
 expect 0 "sign on keyword" -- sign --in "$T/a.pdf" --out "$T/b.pdf" --keyword 盖章处 --occurrence 2
 expect 0 "sign across pages" -- sign --in "$T/b.pdf" --out "$T/c.pdf" --cross-page
 cmp -s "$T/contract.pdf" "$T/c.pdf" && bad "output equals input" || ok
