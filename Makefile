@@ -20,11 +20,13 @@ asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DESEAL_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# Every test, then every test again under ASan+UBSan, then a short libFuzzer
-# run of each fuzz target (make fuzz runs them for an hour each).
+# Every test, the browser tests (chromium, against a real eseal serve), then
+# every test again under ASan+UBSan, then a short libFuzzer run of each fuzz
+# target (make fuzz runs them for an hour each).
 FUZZ_SHORT_SECONDS ?= 20
 test: build asan
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	sh tests/web/run.sh $(BUILD)/cli/eseal
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE noasan
 	sh scripts/fuzz.sh $(FUZZ_SHORT_SECONDS)

@@ -10,15 +10,17 @@ libjbig2dec0-dev libjpeg-dev libopenjp2-7-dev libgumbo-dev libmujs-dev zlib1g-de
 libzip-dev libxml2-dev libsqlite3-dev sqlite3 libpq-dev libmicrohttpd-dev libjansson-dev
 libargon2-dev liboath-dev libcurl4-openssl-dev libcmocka-dev
 fonts-noto-cjk poppler-utils qpdf curl libnss3-tools unzip zip jq python3"
-if [ "${ESEAL_WITH_BROWSER:-0}" = 1 ]; then
-	PKGS="$PKGS chromium nodejs npm"
-fi
+# The browser tests drive Debian's chromium with playwright-core (npm).
+PKGS="$PKGS chromium"
 
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
+# node and npm may come from elsewhere than Debian: install them only when missing.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 
 echo "eseal: installing missing packages:$missing" >&2
