@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 
 #define ES_CLIENT_LEN 64
 #define ES_TLS_PEM_MAX (1024 * 1024)
+#define ES_HTTP_STOP_WAIT_MS 15000
+#define ES_HTTP_STOP_POLL_MS 10
 #define ES_MS_PER_S 1000.0
 #define ES_NS_PER_MS 1e6
 
@@ -33,6 +36,8 @@ struct es_http_server {
 	size_t nplats, cap;
 	unsigned port;
 	es_buf cert, key;
+	atomic_int stopping;           /* set by es_http_stop(): new requests get 503 */
+	atomic_int inflight;           /* requests begun and not completed */
 };
 
 typedef struct conn {
@@ -171,6 +176,17 @@ static void access_log(es_http_server *s, const char *method, const char *url, i
 	json_decref(j);
 }
 
+static enum MHD_Result stopping_reply(es_http_server *s, struct MHD_Connection *mc, const char *method,
+				      const char *url, conn *c)
+{
+	es_hresp r;
+
+	memset(&r, 0, sizeof(r));
+	es_resp_error(&r, 503, "stopping", "the server is shutting down; retry in a moment");
+	access_log(s, method, url, 503, &c->t0, NULL);
+	return send_resp(s, mc, &r);
+}
+
 static enum MHD_Result too_large(es_http_server *s, struct MHD_Connection *mc, const char *method,
 				 const char *url, conn *c)
 {
@@ -236,6 +252,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 			return MHD_NO;
 		clock_gettime(CLOCK_MONOTONIC, &c->t0);
 		*con_cls = c;
+		atomic_fetch_add(&s->inflight, 1);
+		if (atomic_load(&s->stopping))
+			return stopping_reply(s, mc, method, url, c);
 		if (cl != NULL && (es_parse_long(&n, cl, 0, LONG_MAX) < 0 || (size_t)n > s->o.max_body)) {
 			c->too_big = 1;
 			return too_large(s, mc, method, url, c);
@@ -262,13 +281,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	es_http_server *s = cls;
 	conn *c = *con_cls;
 
-	(void)cls;
 	(void)mc;
 	(void)toe;
 	if (c == NULL)
 		return;
+	atomic_fetch_sub(&s->inflight, 1);
 	/* Bodies may hold passwords (JSON) or documents: wipe. */
 	es_buf_free(&c->body, 1);
 	free(c);
@@ -401,15 +421,21 @@ fail:
 
 void es_http_stop(es_http_server *s)
 {
-	MHD_socket ls;
+	int waited_ms;
 
 	if (s == NULL)
 		return;
-	if (s->d != NULL) {
-		ls = MHD_quiesce_daemon(s->d);
-		MHD_stop_daemon(s->d);
-		if (ls != MHD_INVALID_SOCKET)
-			close(ls);
+	/* Graceful stop without MHD_quiesce_daemon(): with epoll and a thread
+	 * pool it races with the workers (libmicrohttpd 0.9.75 aborts on the
+	 * ENOENT of a doubled EPOLL_CTL_DEL).  New requests get 503 while the
+	 * ones in flight finish, bounded by ES_HTTP_STOP_WAIT_MS. */
+	atomic_store(&s->stopping, 1);
+	for (waited_ms = 0; atomic_load(&s->inflight) > 0 && waited_ms < ES_HTTP_STOP_WAIT_MS;
+	     waited_ms += ES_HTTP_STOP_POLL_MS) {
+		struct timespec ts = {0, ES_HTTP_STOP_POLL_MS * 1000000L};
+		nanosleep(&ts, NULL);
 	}
+	if (s->d != NULL)
+		MHD_stop_daemon(s->d);
 	server_free(s);
 }

@@ -73,6 +73,7 @@ stop_server() {
 	kill -TERM $SPID 2>/dev/null
 	wait $SPID
 	src=$?
+	[ "$src" = 0 ] || tail -20 "$T/serve.err" >&2
 }
 # call WANT DESC WHO METHOD PATH [curl args...]   (body in $T/body, headers in $T/hdr)
 call() {

@@ -185,5 +185,5 @@ if cmp -s "$T/api.routes" "$T/matrix.routes"; then ok; else
 fi
 
 kill -TERM $SPID
-wait $SPID && ok || bad "server exit status"
+wait $SPID && ok || { bad "server exit status"; tail -20 "$T/serve.err" >&2; }
 finish
