@@ -55,3 +55,6 @@ a, c = r[0]["median"] * 1e3, r[1]["median"] * 1e3
 print("eseal\tsign+argon2id\tp1\t%.1f\t-\t-\t-\t-\tsign with the production password check (t=3, 64 MiB)" % a)
 print("eseal\targon2id-only\tp1\t%.1f\t-\t-\t-\t-\tdifference: the deliberate cost of the password check" % (a - c))
 PY
+
+# The server under load (wrk, 127.0.0.1 only): docs/PERFORMANCE-server.md.
+sh "$top/scripts/bench_server.sh" "$ESEAL" 10 || echo "bench: server load run failed" >&2

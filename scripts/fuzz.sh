@@ -8,12 +8,14 @@ SECONDS_PER_TARGET=${1:-3600}
 top=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(cd "$top/../shared" 2>/dev/null && pwd || echo "$top/../shared")
 CC=clang cmake -S "$top" -B "$top/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESEAL_FUZZ=ON >/dev/null
-cmake --build "$top/build-fuzz" -j "$(nproc)" --target seal_parse_fuzz pdf_verify_fuzz ofd_verify_fuzz >/dev/null
-for t in seal_parse_fuzz pdf_verify_fuzz ofd_verify_fuzz; do
+TARGETS="seal_parse_fuzz pdf_verify_fuzz ofd_verify_fuzz http_fuzz"
+cmake --build "$top/build-fuzz" -j "$(nproc)" --target $TARGETS >/dev/null
+for t in $TARGETS; do
 	bin="$top/build-fuzz/fuzz/$t"
 	[ -x "$bin" ] || { echo "fuzz: $t not built" >&2; exit 1; }
 	case $t in
 		pdf_*) seeds="$shared/vectors/pdf" ;;
+		http_*) seeds="$top/fuzz/corpora/$t" ;;
 		*) seeds="$shared/vectors/ofd" ;;
 	esac
 	mkdir -p "$top/build-fuzz/corpus/$t" "$top/fuzz/corpora/$t"

@@ -1,6 +1,6 @@
 /* eseal: store tables of the server — sessions, API tokens, grants (授权),
  * use requests (用印申请), documents, login throttling and pending TOTP
- * enrolments.  Migration 2 of the store (src/store/server_tables.c).
+ * enrolments, audit anchors.  Migration 2 of the store (src/store/server_tables.c).
  *
  * Same conventions as store.h: rows own their strings (free with the
  * matching *_clear), lists are freed with ES_ROWS_FREE, one es_store per
@@ -135,6 +135,25 @@ int es_store_throttle_clear(es_store *st, const char *key, es_err *err);
 int es_store_totp_pending_put(es_store *st, const char *login, const es_blob *secret_enc, es_err *err);
 int es_store_totp_pending_get(es_store *st, const char *login, es_blob *secret_enc, es_err *err);
 int es_store_totp_pending_delete(es_store *st, const char *login, es_err *err);
+
+/* ---- audit anchors (src/core/audit_anchor.c, docs/server.md "Audit") ---- */
+/** A timestamp over the audit chain's head: the platform TSA's token over
+ * SHA-256 of the 32 bytes of entry audit_id's hash. */
+typedef struct es_audit_anchor_row {
+	int64_t id;
+	int64_t audit_id;          /**< the anchored entry (the head when stamped) */
+	char *head_hash;           /**< hex SHA-256: that entry's hash */
+	es_blob tst;               /**< RFC 3161 TimeStampToken (DER) */
+	time_t created_at;
+} es_audit_anchor_row;
+int es_store_audit_anchor_insert(es_store *st, es_audit_anchor_row *r, es_err *err); /**< sets r->id */
+/** The newest anchor; ES_ENOTFOUND when there is none. */
+int es_store_audit_anchor_last(es_store *st, es_audit_anchor_row *out, es_err *err);
+/** Every anchor in insertion order. */
+int es_store_audit_anchor_list(es_store *st, es_audit_anchor_row **rows, size_t *n, es_err *err);
+/** Hash (hex) of audit entry id; ES_ENOTFOUND when absent. */
+int es_store_audit_hash_get(es_store *st, int64_t id, char out[65], es_err *err);
+void es_audit_anchor_row_clear(es_audit_anchor_row *r);
 
 #ifdef __cplusplus
 }

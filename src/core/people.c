@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include "eseal/auth.h"
+#include "audit_anchor.h"
 #include "core.h"
 #include "util/util.h"
 
@@ -35,6 +36,7 @@ int es_audit(es_platform *p, const char *actor, const char *action, const char *
 	     const char *details, const char *outcome, es_err *err)
 {
 	es_audit_row a = {0};
+	int rc;
 
 	a.ts = time(NULL);
 	a.actor = (char *)(actor && *actor ? actor : "operator");
@@ -43,7 +45,9 @@ int es_audit(es_platform *p, const char *actor, const char *action, const char *
 	a.details = (char *)(details ? details : "{}");
 	a.client = p->client[0] ? p->client : (char *)"cli";
 	a.outcome = (char *)(outcome ? outcome : "ok");
-	return es_store_audit_append(p->st, &a, err);
+	if ((rc = es_store_audit_append(p->st, &a, err)) < 0)
+		return rc;
+	return es_audit_anchor_after_append(p, a.id, err);
 }
 
 static int check_text(const char *what, const char *s, size_t max, es_err *err)

@@ -12,6 +12,7 @@
 #include "eseal/ofd.h"
 #include "eseal/pdf.h"
 #include "eseal/server_ops.h"
+#include "audit_anchor.h"
 #include "core.h"
 #include "util/util.h"
 
@@ -30,6 +31,7 @@ int es_srv_audit(es_platform *p, const char *actor, const char *action, const ch
 		 const char *details, const char *outcome, const char *client, es_err *err)
 {
 	es_audit_row a = {0};
+	int rc;
 
 	a.ts = time(NULL);
 	a.actor = (char *)(actor && *actor ? actor : "operator");
@@ -38,7 +40,9 @@ int es_srv_audit(es_platform *p, const char *actor, const char *action, const ch
 	a.details = (char *)(details ? details : "{}");
 	a.client = (char *)(client && *client ? client : "server");
 	a.outcome = (char *)(outcome ? outcome : "ok");
-	return es_store_audit_append(p->st, &a, err);
+	if ((rc = es_store_audit_append(p->st, &a, err)) < 0)
+		return rc;
+	return es_audit_anchor_after_append(p, a.id, err);
 }
 
 static int sha256_hex(char out[65], const void *d, size_t n, es_err *err)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include "eseal/verify.h"
+#include "audit_anchor.h"
 #include "core.h"
 #include "util/util.h"
 
@@ -135,6 +136,9 @@ int es_audit_verify(es_platform *p, int64_t *bad_id, size_t *count, char *why, s
 		}
 		snprintf(prev, sizeof(prev), "%s", a->hash);
 	}
+	/* An intact chain can still have lost its tail: the anchors tell. */
+	if (rc == 0 && *bad_id == 0)
+		rc = es_audit_anchors_check(p, rows, n, bad_id, why, why_cap, err);
 	ES_ROWS_FREE(rows, n, es_audit_row_clear);
 	return rc;
 }

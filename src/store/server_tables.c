@@ -38,7 +38,9 @@ const char *const es_store_migration_server =
 	" decider TEXT, decision_reason TEXT, created_at INTEGER NOT NULL, decided_at INTEGER);"
 	"CREATE TABLE login_throttle (key TEXT PRIMARY KEY, failures INTEGER NOT NULL,"
 	" locked_until INTEGER NOT NULL, last_failure INTEGER NOT NULL);"
-	"CREATE TABLE totp_pending (login TEXT PRIMARY KEY, secret_enc BLOB NOT NULL);";
+	"CREATE TABLE totp_pending (login TEXT PRIMARY KEY, secret_enc BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS audit_anchors (id INTEGER PRIMARY KEY, audit_id INTEGER NOT NULL,"
+	" head_hash TEXT NOT NULL, tst BLOB NOT NULL, created_at INTEGER NOT NULL);";
 
 /* ---- helpers (shared with sqlite.c: store_int.h) ---- */
 
@@ -686,4 +688,135 @@ int es_store_totp_pending_delete(es_store *st, const char *login, es_err *err)
 		return rc;
 	st_bind_text(s, 1, login);
 	return st_step_done(st, s, "TOTP enrolment", err);
+}
+
+/* ---- audit anchors ---- */
+
+#define ANCHOR_COLS "id, audit_id, head_hash, tst, created_at"
+static int anchor_from(sqlite3_stmt *s, es_audit_anchor_row *r)
+{
+	int n = sqlite3_column_bytes(s, 3);
+	const void *p = sqlite3_column_blob(s, 3);
+
+	r->id = sqlite3_column_int64(s, 0);
+	r->audit_id = sqlite3_column_int64(s, 1);
+	r->head_hash = st_col_text(s, 2);
+	r->created_at = (time_t)sqlite3_column_int64(s, 4);
+	r->tst.data = malloc((size_t)n + 1);
+	if (r->tst.data == NULL || r->head_hash == NULL)
+		return -1;
+	if (n > 0)
+		memcpy(r->tst.data, p, (size_t)n);
+	r->tst.len = (size_t)n;
+	return 0;
+}
+
+int es_store_audit_anchor_insert(es_store *st, es_audit_anchor_row *r, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = st_prep(st, &s, "INSERT INTO audit_anchors(audit_id, head_hash, tst, created_at)"
+			       " VALUES (?,?,?,?)", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, r->audit_id);
+	st_bind_text(s, 2, r->head_hash);
+	sqlite3_bind_blob(s, 3, r->tst.data, (int)r->tst.len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)r->created_at);
+	if ((rc = st_step_done(st, s, "audit anchor", err)) == 0)
+		r->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+/* By rowid: one row read, whatever the size of the table.  Anchors are written
+ * in audit order (two racing writers can only add an extra anchor). */
+int es_store_audit_anchor_last(es_store *st, es_audit_anchor_row *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, r;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = st_prep(st, &s, "SELECT " ANCHOR_COLS " FROM audit_anchors ORDER BY id DESC LIMIT 1",
+			  err)) < 0)
+		return rc;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		if (anchor_from(s, out) < 0) {
+			es_audit_anchor_row_clear(out);
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		}
+	} else if (r == SQLITE_DONE) {
+		rc = es_err_set(err, ES_ENOTFOUND, "the audit log has no anchor yet");
+	} else {
+		rc = st_db_err(st, err, "audit anchor");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int es_store_audit_anchor_list(es_store *st, es_audit_anchor_row **rows, size_t *n, es_err *err)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc, r;
+
+	*rows = NULL;
+	*n = 0;
+	if ((rc = st_prep(st, &s, "SELECT " ANCHOR_COLS " FROM audit_anchors ORDER BY id", err)) < 0)
+		return rc;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			es_audit_anchor_row *g;
+			cap = cap ? cap * 2 : 16;
+			g = realloc(*rows, cap * sizeof(**rows));
+			if (g == NULL) {
+				rc = es_err_set(err, ES_ENOMEM, "out of memory");
+				break;
+			}
+			*rows = g;
+		}
+		memset(&(*rows)[*n], 0, sizeof(**rows));
+		if (anchor_from(s, &(*rows)[(*n)++]) < 0) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = st_db_err(st, err, "audit anchors");
+	sqlite3_finalize(s);
+	if (rc < 0) {
+		ES_ROWS_FREE(*rows, *n, es_audit_anchor_row_clear);
+		*rows = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int es_store_audit_hash_get(es_store *st, int64_t id, char out[65], es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, r;
+
+	out[0] = '\0';
+	if ((rc = st_prep(st, &s, "SELECT hash FROM audit WHERE id = ?", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
+		snprintf(out, 65, "%s", (const char *)sqlite3_column_text(s, 0));
+	else if (r == SQLITE_ROW || r == SQLITE_DONE)
+		rc = es_err_set(err, ES_ENOTFOUND, "audit entry %lld not found", (long long)id);
+	else
+		rc = st_db_err(st, err, "audit entry");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+void es_audit_anchor_row_clear(es_audit_anchor_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->head_hash);
+	free(r->tst.data);
+	memset(r, 0, sizeof(*r));
 }

@@ -52,6 +52,10 @@ static const char *migrations[] = {
 	/* 3: the seal's vector appearance (PDF content stream), made once at
 	 * issuance so that signing needs no font */
 	"ALTER TABLE seals ADD COLUMN appearance BLOB;",
+	/* 4: TSA anchors of the audit chain's head (src/core/audit_anchor.c);
+	 * fresh stores get it from migration 2 already */
+	"CREATE TABLE IF NOT EXISTS audit_anchors (id INTEGER PRIMARY KEY, audit_id INTEGER NOT NULL,"
+	" head_hash TEXT NOT NULL, tst BLOB NOT NULL, created_at INTEGER NOT NULL);",
 };
 
 int st_db_err(es_store *st, es_err *err, const char *what)
