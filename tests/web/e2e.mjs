@@ -1,11 +1,14 @@
 // End-to-end browser test of the eseal web page against a running `eseal serve`.
 // Env: BASE_URL (http://127.0.0.1:PORT), SHOTS (screenshot dir), PW (users' password), WORK (scratch dir),
-//      MOCK=1 when the server is a UI mock that does not really sign (skips pdfsig / pixel checks).
+//      MOCK=1 when the server is a UI mock that does not really sign (skips pdfsig / pixel checks),
+//      ESEAL (the CLI), DATA (the server's data dir), OFD (a 2-page sample OFD) for the OFD checks (ofd.mjs).
 // SPDX-License-Identifier: AGPL-3.0-or-later
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { makePdf, readPpm, redStats, launch, counter, totp } from './lib.mjs';
+import { ofdFlow } from './ofd.mjs';
+import { firstPageSpeed } from './perf.mjs';
 
 const BASE = process.env.BASE_URL || 'http://127.0.0.1:8088';
 const SHOTS = process.env.SHOTS || path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../docs/screenshots');
@@ -385,6 +388,12 @@ try {
       }
     }
   });
+  // ---- the same flow for an OFD, then the verify page on it (ofd.mjs) ----
+  const T = { page, check, soft, upload, nav, shot, PW, WORK, MOCK, sealLabel, ESEAL: process.env.ESEAL, DATA: process.env.DATA, OFD: process.env.OFD };
+  await soft('ofd: signing flow', () => ofdFlow(T));
+  // ---- speed: the first page of a 100-page PDF within a second, pages and thumbnails lazy (perf.mjs) ----
+  await nav(page, '签署文件');
+  await soft('speed: 100-page PDF', () => firstPageSpeed(T));
   await logout(page);
 
   // ---- verify (no login) ----

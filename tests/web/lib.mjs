@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import { spawnSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 // A valid PDF with `pages` A4 pages of plain Helvetica text. Every page says "Contract page N".
@@ -45,6 +47,82 @@ export function readPpm(file) {
   }
   i++;
   return { w: +tok[1], h: +tok[2], px: b.subarray(i) };
+}
+
+// PNG (8-bit grey, grey+alpha, RGB, RGBA or palette; not interlaced) → {w, h, px: Buffer} as RGB, like readPpm.
+export function readPng(file) {
+  const b = fs.readFileSync(file);
+  if (b.readUInt32BE(0) !== 0x89504e47) throw new Error(`${file}: not a PNG`);
+  let w = 0; let h = 0; let depth = 0; let type = 0; let interlace = 0; let plte = null;
+  const idat = [];
+  for (let o = 8; o < b.length;) {
+    const len = b.readUInt32BE(o); const kind = b.toString('latin1', o + 4, o + 8); const data = b.subarray(o + 8, o + 8 + len);
+    if (kind === 'IHDR') { w = data.readUInt32BE(0); h = data.readUInt32BE(4); depth = data[8]; type = data[9]; interlace = data[12]; }
+    else if (kind === 'PLTE') plte = data;
+    else if (kind === 'IDAT') idat.push(data);
+    else if (kind === 'IEND') break;
+    o += len + 12;
+  }
+  const chans = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[type];
+  if (depth !== 8 || interlace || !chans) throw new Error(`${file}: PNG type ${type}/${depth} bit${interlace ? ', interlaced' : ''} not handled`);
+  const raw = zlib.inflateSync(Buffer.concat(idat));
+  const stride = w * chans;
+  const cur = Buffer.alloc(stride); const prev = Buffer.alloc(stride);
+  const px = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    const row = y * (stride + 1); const f = raw[row];
+    for (let x = 0; x < stride; x++) {
+      const a = x >= chans ? cur[x - chans] : 0; const up = prev[x]; const c = x >= chans ? prev[x - chans] : 0;
+      let v = raw[row + 1 + x];
+      if (f === 1) v += a;
+      else if (f === 2) v += up;
+      else if (f === 3) v += (a + up) >> 1;
+      else if (f === 4) { const pp = a + up - c; const pa = Math.abs(pp - a); const pb = Math.abs(pp - up); const pc = Math.abs(pp - c); v += pa <= pb && pa <= pc ? a : pb <= pc ? up : c; }
+      cur[x] = v & 255;
+    }
+    for (let x = 0; x < w; x++) {
+      const s = x * chans; const d = (y * w + x) * 3;
+      if (type === 3) { px[d] = plte[cur[s] * 3]; px[d + 1] = plte[cur[s] * 3 + 1]; px[d + 2] = plte[cur[s] * 3 + 2]; }
+      else if (chans <= 2) { px[d] = px[d + 1] = px[d + 2] = cur[s]; }
+      else { px[d] = cur[s]; px[d + 1] = cur[s + 1]; px[d + 2] = cur[s + 2]; }
+      if (chans === 4 || chans === 2) { // on white, as a viewer shows it
+        const al = cur[s + chans - 1];
+        for (let k = 0; k < 3; k++) px[d + k] = Math.round((px[d + k] * al + 255 * (255 - al)) / 255);
+      }
+    }
+    cur.copy(prev);
+  }
+  return { w, h, px };
+}
+
+// A tampered copy of an OFD: one byte of the text of a page's Content.xml changed, then zipped again with
+// `zip` (Info-ZIP). `from` is replaced by `to` (same length) at its first place in that page's text.
+export function tamperOfd(src, dst, { page = 0, from = '1', to = '7' } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eseal-ofd-'));
+  try {
+    const un = spawnSync('unzip', ['-q', src, '-d', dir], { encoding: 'utf8' });
+    if (un.status !== 0) throw new Error(`unzip: ${un.stderr}`);
+    const list = spawnSync('unzip', ['-Z1', src], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const name = list.find((n) => new RegExp(`Pages/Page_${page}/Content\\.xml$`, 'i').test(n));
+    if (!name) throw new Error(`no Content.xml for page index ${page} in ${src}`);
+    const file = path.join(dir, name);
+    const xml = fs.readFileSync(file, 'utf8');
+    // inside the text of a TextCode element, not in markup
+    let at = -1;
+    for (const tm of xml.matchAll(/<(?:ofd:)?TextCode\b[^>]*>([^<]*)/g)) {
+      const i = tm[1].indexOf(from);
+      if (i >= 0) { at = tm.index + tm[0].length - tm[1].length + i; break; }
+    }
+    if (at < 0) throw new Error(`"${from}" is not in the text of ${name}`);
+    fs.writeFileSync(file, xml.slice(0, at) + to + xml.slice(at + from.length));
+    fs.rmSync(dst, { force: true });
+    // the entries in the original order, so only the changed byte differs
+    const z = spawnSync('zip', ['-q', '-X', path.resolve(dst), ...list], { cwd: dir, encoding: 'utf8' });
+    if (z.status !== 0) throw new Error(`zip: ${z.stderr}`);
+    return name;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // Red pixels of a rendered page: count inside a box (mm) and their centre of mass (mm).

@@ -3,6 +3,7 @@
 #   tests/web/run.sh path/to/eseal
 # Makes a fresh data dir with the CLI, starts the server on a free port, runs e2e.mjs in Debian's chromium,
 # stops the server and prints "N passed, N failed". Screenshots go to docs/screenshots/.
+# Needs unzip and zip too (the tampered OFD of ofd.mjs).
 # SPDX-License-Identifier: AGPL-3.0-or-later
 set -u
 ESEAL=$(realpath "${1:?usage: run.sh path/to/eseal}")
@@ -22,6 +23,7 @@ die() { echo "run.sh: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
 [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing (apt-get install -y chromium)"
 command -v node >/dev/null || die "node is missing"
+for tool in zip unzip; do command -v $tool >/dev/null || die "$tool is missing (apt-get install -y zip unzip)"; done
 if [ ! -d "$HERE/node_modules/playwright-core" ]; then
 	(cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error) >&2 || die "npm ci failed"
 fi
@@ -31,6 +33,7 @@ setup() {
 	"$@" >>"$T/setup.log" 2>&1 || { cat "$T/setup.log" >&2; die "set-up step failed: $*"; }
 }
 setup $E init --name "示例平台"
+setup $ESEAL sample --out "$T/contract.ofd" --pages 2
 setup $E org add --name "杭州示例科技有限公司" --uscc 91330106MA2B3C4D5D
 echo "$PW" >"$T/pw"
 setup sh -c "$E user add --login alice --name 张三 --id-number 11010519491231002X --org 1 --role org-admin --password-stdin < $T/pw"
@@ -54,7 +57,7 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/openapi.json" 2>/dev
 done
 
 BASE_URL="http://127.0.0.1:$PORT" PW="$PW" WORK="$T" SHOTS="${SHOTS:-$ROOT/docs/screenshots}" \
-	node "$HERE/e2e.mjs"
+	ESEAL="$ESEAL" DATA="$D" OFD="$T/contract.ofd" node "$HERE/e2e.mjs"
 rc=$?
 if [ $rc -ne 0 ]; then echo "--- server log (tail) ---" >&2; tail -n 40 "$T/serve.log" >&2; fi
 exit $rc

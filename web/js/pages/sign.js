@@ -51,6 +51,7 @@ async function loadSeals() {
 export function render(main, ctx) {
   let observer = null;
   let thumbObserver = null;
+  let thumbLoader = null;
   let pollTimer = null;
   const els = { pages: new Map() };
   const status = h('p.msg', { role: 'status' });
@@ -122,6 +123,7 @@ export function render(main, ctx) {
   function draw() {
     if (observer) observer.disconnect();
     if (thumbObserver) thumbObserver.disconnect();
+    if (thumbLoader) thumbLoader.disconnect();
     clear(body);
     els.pages.clear();
     if (!S.doc) {
@@ -175,14 +177,19 @@ export function render(main, ctx) {
       const pageEl = h('div.page', { dataset: { page: n } }, img, h('span.page-no', { 'aria-hidden': 'true', text: `${n} / ${S.doc.pages}` }));
       els.pages.set(n, pageEl);
       inner.append(pageEl);
+      // thumbnails keep their page's shape before they load, so only the ones in view are fetched
+      const timg = h('img', { alt: '', draggable: 'false', dataset: { page: n } });
+      const [tw, th] = S.doc.sizes[n - 1] || [210, 297];
+      timg.style.aspectRatio = `${tw} / ${th}`;
       const tb = h('button', { type: 'button', 'aria-label': t('sign.gotoPage', { n }), 'aria-current': n === S.current ? 'true' : 'false',
         onclick: () => { pageEl.scrollIntoView({ block: 'start', behavior: 'smooth' }); S.current = n; markCurrent(); } },
-      h('img', { alt: '', loading: 'lazy', src: pageUrl(S.doc.id, n, 36), draggable: 'false' }), h('span', { 'aria-hidden': 'true', text: String(n) }));
+      timg, h('span', { 'aria-hidden': 'true', text: String(n) }));
       thumbs.append(h('li', {}, tb));
     }
     els.thumbs = thumbs;
     els.panel = h('div.panel', { role: 'complementary', 'aria-label': t('sign.seals') });
-    body.append(h('div.sign-layout', {}, h('nav.thumbs', { 'aria-label': t('sign.thumbs') }, thumbs), els.viewer, els.panel));
+    const thumbNav = h('nav.thumbs', { 'aria-label': t('sign.thumbs') }, thumbs);
+    body.append(h('div.sign-layout', {}, thumbNav, els.viewer, els.panel));
 
     // lazy page images: load when near the visible part of the viewer
     observer = new IntersectionObserver((entries) => {
@@ -200,6 +207,28 @@ export function render(main, ctx) {
       if (best) { S.current = +best.target.dataset.page; markCurrent(); }
     }, { root: els.viewer, threshold: [0.25, 0.5, 0.75] });
     for (const el of els.pages.values()) { observer.observe(el); thumbObserver.observe(el); }
+    // Thumbnails (36 dpi, the server's minimum) load lazily too, once in (or near) view in their own
+    // scrolling list, and only after the first page image has arrived, so they never queue before it.
+    const docId = S.doc.id;
+    thumbLoader = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        if (!e.isIntersecting) continue;
+        e.target.src = pageUrl(docId, +e.target.dataset.page, 36);
+        thumbLoader.unobserve(e.target);
+      }
+    }, { root: thumbNav, rootMargin: '150px 0px' });
+    const loader = thumbLoader;
+    let started = false;
+    const startThumbs = () => {
+      if (started || loader !== thumbLoader || !thumbNav.isConnected) return;
+      started = true;
+      inner.removeEventListener('load', startThumbs, true);
+      inner.removeEventListener('error', startThumbs, true);
+      for (const img of thumbs.querySelectorAll('img')) loader.observe(img);
+    };
+    inner.addEventListener('load', startThumbs, true);
+    inner.addEventListener('error', startThumbs, true);
+    setTimeout(startThumbs, 3000);
     relayout();
   }
 
@@ -586,6 +615,10 @@ export function render(main, ctx) {
     draw();
     try {
       const blob = await api('GET', `/documents/${encodeURIComponent(docId)}/content`, { blob: true });
+      // The server names its download after the document id; the copy at hand keeps the name promised here.
+      const local = URL.createObjectURL(blob);
+      dl.href = local;
+      dlg.addEventListener('close', () => setTimeout(() => URL.revokeObjectURL(local), 1000));
       const report = await api('POST', '/verify', { body: blob, type: S.doc.ext === 'ofd' ? 'application/ofd' : 'application/pdf', headers: { 'X-Filename': encodeURIComponent(fileName) } });
       line.remove();
       dbody.append(renderReport(report, { label: t('sign.verifyTitle'), fileName }));
@@ -604,6 +637,7 @@ export function render(main, ctx) {
     window.removeEventListener('resize', onResize);
     if (observer) observer.disconnect();
     if (thumbObserver) thumbObserver.disconnect();
+    if (thumbLoader) thumbLoader.disconnect();
     clearInterval(pollTimer);
     S.placing = null;
   };
