@@ -231,6 +231,7 @@ int es_store_token_list(es_store *st, const char *login, es_token_row **rows, si
 		return rc;
 	st_bind_text(s, 1, login);
 	COLLECT(st, s, rows, n, es_token_row, token_from, err);
+	sqlite3_finalize(s);
 	return rc;
 }
 
@@ -308,6 +309,7 @@ int es_store_grant_list(es_store *st, const char *seal_code, const char *login,
 	st_bind_text(s, 1, seal_code);
 	st_bind_text(s, 2, login);
 	COLLECT(st, s, rows, n, es_grant_row, grant_from, err);
+	sqlite3_finalize(s);
 	return rc;
 }
 
@@ -526,6 +528,7 @@ int es_store_usereq_list(es_store *st, const char *state, es_usereq_row **rows, 
 		return rc;
 	st_bind_text(s, 1, state);
 	COLLECT(st, s, rows, n, es_usereq_row, usereq_from, err);
+	sqlite3_finalize(s);
 	return rc;
 }
 
