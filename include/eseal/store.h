@@ -136,6 +136,8 @@ typedef struct es_revocation_row {
 } es_revocation_row;
 int es_store_revocation_add(es_store *st, const char *family, const char *serial_hex,
 			    time_t when, int reason, es_err *err);
+/** A number that changes whenever the revocations change (any process). */
+int es_store_revocation_generation(es_store *st, int64_t *out, es_err *err);
 /** Remove an entry (a suspended certificate put back in service). */
 int es_store_revocation_remove(es_store *st, const char *family, const char *serial_hex, es_err *err);
 int es_store_revocation_list(es_store *st, const char *family,

@@ -20,7 +20,17 @@ struct es_platform {
 	char base_url[256];
 	char area[8];
 	char client[64];     /* es_platform_set_client(): recorded by es_audit() */
+	/* verification inputs, reused while valid (es_platform_verify_inputs) */
+	STACK_OF(X509) *anchors;
+	X509_CRL *crl[ES_FAMILIES];
+	int64_t crl_gen[ES_FAMILIES];
+	time_t crl_made[ES_FAMILIES];
 };
+
+/* Anchors and the issuing CAs' current CRLs for verification; borrowed,
+ * rebuilt when the revocations change or the CRL is older than an hour. */
+int es_platform_verify_inputs(es_platform *p, STACK_OF(X509) **anchors,
+			      X509_CRL *crls[ES_FAMILIES], es_err *err);
 
 /* Index of a family in fam[]. */
 static inline int es_fam_index(es_alg alg) { return alg == ES_ALG_SM2 ? 0 : 1; }

@@ -237,6 +237,9 @@ void es_platform_close(es_platform *p)
 		es_pki_family_clear(&p->fam[i]);
 	X509_free(p->maker);
 	EVP_PKEY_free(p->maker_key);
+	sk_X509_pop_free(p->anchors, X509_free);
+	for (i = 0; i < ES_FAMILIES; i++)
+		X509_CRL_free(p->crl[i]);
 	es_store_close(p->st);
 	OPENSSL_cleanse(p->kek, sizeof(p->kek));
 	free(p);
@@ -325,6 +328,46 @@ int es_platform_maker(es_platform *p, X509 **cert, EVP_PKEY **key, es_err *err)
 		return rc;
 	*cert = p->maker;
 	*key = p->maker_key;
+	return 0;
+}
+
+#define ES_CRL_CACHE_SECS 3600
+
+int es_platform_verify_inputs(es_platform *p, STACK_OF(X509) **anchors,
+			      X509_CRL *crls[ES_FAMILIES], es_err *err)
+{
+	static const es_alg algs[ES_FAMILIES] = {ES_ALG_SM2, ES_ALG_P256};
+	time_t now = time(NULL);
+	int64_t gen = 0;
+	int i, rc;
+
+	if (p->anchors == NULL && (rc = es_platform_anchors(p, &p->anchors, err)) < 0)
+		return rc;
+	if ((rc = es_store_revocation_generation(p->st, &gen, err)) < 0)
+		return rc;
+	for (i = 0; i < ES_FAMILIES; i++) {
+		unsigned char *der = NULL;
+		const unsigned char *q;
+		size_t len = 0;
+		X509_CRL *c;
+
+		if (p->crl[i] != NULL && p->crl_gen[i] == gen && now - p->crl_made[i] < ES_CRL_CACHE_SECS)
+			continue;
+		if ((rc = es_platform_crl(p, algs[i], &der, &len, err)) < 0)
+			return rc;
+		q = der;
+		c = d2i_X509_CRL(NULL, &q, (long)len);
+		free(der);
+		if (c == NULL)
+			return es_err_ssl(err, ES_ECRYPTO, "cannot read the platform's own CRL");
+		X509_CRL_free(p->crl[i]);
+		p->crl[i] = c;
+		p->crl_gen[i] = gen;
+		p->crl_made[i] = now;
+	}
+	*anchors = p->anchors;
+	for (i = 0; i < ES_FAMILIES; i++)
+		crls[i] = p->crl[i];
 	return 0;
 }
 

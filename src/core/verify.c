@@ -38,31 +38,32 @@ int es_verify_path(es_report *r, es_platform *p, const char *path,
 {
 	es_verify_opts o = ES_VERIFY_OPTS_INIT;
 	STACK_OF(X509) *anchors = NULL;
-	unsigned char *crl[2] = {NULL, NULL};
 	STACK_OF(X509_CRL) *crls = NULL;
 	int i, rc;
 
 	if (!es_path_exists(path))
 		return es_err_set(err, ES_ENOTFOUND, "%s does not exist", path);
-	if (p != NULL) {
-		if ((rc = es_platform_anchors(p, &anchors, err)) < 0)
-			return rc;
-		crls = sk_X509_CRL_new_null();
-		for (i = 0; i < 2 && crls; i++) {
-			size_t len = 0;
-			const unsigned char *q;
-			X509_CRL *c;
-			if (es_platform_crl(p, i == 0 ? ES_ALG_SM2 : ES_ALG_P256, &crl[i], &len, NULL) < 0)
-				continue;
-			q = crl[i];
-			c = d2i_X509_CRL(NULL, &q, (long)len);
-			if (c != NULL && !sk_X509_CRL_push(crls, c))
-				X509_CRL_free(c);
+	crls = sk_X509_CRL_new_null();
+	anchors = sk_X509_new_null();
+	if (p != NULL && crls != NULL && anchors != NULL) {
+		STACK_OF(X509) *pa;
+		X509_CRL *pc[ES_FAMILIES];
+
+		if ((rc = es_platform_verify_inputs(p, &pa, pc, err)) < 0)
+			goto out;
+		for (i = 0; i < sk_X509_num(pa); i++) {
+			X509 *c = sk_X509_value(pa, i);
+			X509_up_ref(c);
+			if (!sk_X509_push(anchors, c))
+				X509_free(c);
 		}
-	} else {
-		anchors = sk_X509_new_null();
+		for (i = 0; i < ES_FAMILIES; i++) {
+			X509_CRL_up_ref(pc[i]);
+			if (!sk_X509_CRL_push(crls, pc[i]))
+				X509_CRL_free(pc[i]);
+		}
 	}
-	if (anchors == NULL) {
+	if (anchors == NULL || crls == NULL) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -96,8 +97,6 @@ int es_verify_path(es_report *r, es_platform *p, const char *path,
 out:
 	sk_X509_pop_free(anchors, X509_free);
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
-	free(crl[0]);
-	free(crl[1]);
 	return rc;
 }
 

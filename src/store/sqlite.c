@@ -852,10 +852,33 @@ void es_seal_row_clear(es_seal_row *r)
 
 /* ---- revocations ---- */
 
+/* Bumped by every change of the revocations table, so that callers can
+ * cache what they derive from it (CRLs) and notice changes by other processes. */
+#define ES_REVOCATION_GENERATION "revocations"
+
+int es_store_revocation_generation(es_store *st, int64_t *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, r;
+
+	*out = 0;
+	if ((rc = st_prep(st, &s, "SELECT value FROM counters WHERE name = ?", err)) < 0)
+		return rc;
+	st_bind_text(s, 1, ES_REVOCATION_GENERATION);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	else if (r != SQLITE_DONE)
+		rc = st_db_err(st, err, "revocation generation");
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int es_store_revocation_add(es_store *st, const char *family, const char *serial_hex,
 			    time_t when, int reason, es_err *err)
 {
 	sqlite3_stmt *s;
+	int64_t gen;
 	int rc;
 
 	if ((rc = st_prep(st, &s, "INSERT OR IGNORE INTO revocations(family, serial, revoked_at, reason)"
@@ -865,19 +888,24 @@ int es_store_revocation_add(es_store *st, const char *family, const char *serial
 	st_bind_text(s, 2, serial_hex);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)when);
 	sqlite3_bind_int(s, 4, reason);
-	return st_step_done(st, s, "revocation", err);
+	if ((rc = st_step_done(st, s, "revocation", err)) < 0)
+		return rc;
+	return es_store_next_serial(st, ES_REVOCATION_GENERATION, &gen, err);
 }
 
 int es_store_revocation_remove(es_store *st, const char *family, const char *serial_hex, es_err *err)
 {
 	sqlite3_stmt *s;
+	int64_t gen;
 	int rc;
 
 	if ((rc = st_prep(st, &s, "DELETE FROM revocations WHERE family = ? AND serial = ?", err)) < 0)
 		return rc;
 	st_bind_text(s, 1, family);
 	st_bind_text(s, 2, serial_hex);
-	return st_step_done(st, s, "revocation", err);
+	if ((rc = st_step_done(st, s, "revocation", err)) < 0)
+		return rc;
+	return es_store_next_serial(st, ES_REVOCATION_GENERATION, &gen, err);
 }
 
 static void rev_from(sqlite3_stmt *s, es_revocation_row *r)

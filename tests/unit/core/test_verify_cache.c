@@ -1,0 +1,108 @@
+/* The platform reuses its CRLs between verifications; a revocation made
+ * meanwhile must still show at once.  SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "eseal/platform.h"
+#include "eseal/report.h"
+
+static void write_file(const char *path, const unsigned char *d, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(d, 1, n, f), n);
+	fclose(f);
+}
+
+static es_verdict verify(es_platform *p, const char *path, char *revocation, size_t cap)
+{
+	es_report r = {0};
+	es_verdict v;
+
+	assert_int_equal(es_verify_path(&r, p, path, NULL, NULL), 0);
+	es_report_finish(&r);
+	assert_true(r.nsigs >= 1);
+	snprintf(revocation, cap, "%s", r.sigs[0].revocation);
+	v = r.verdict;
+	es_report_clear(&r);
+	return v;
+}
+
+static void revocation_shows_although_crls_are_cached(void **state)
+{
+	char dir[] = "/tmp/es-core-XXXXXX", data[64], in[80], out[80], rev[16], code[32];
+	const char *roles[] = {"seal-keeper"};
+	es_user_new u = {0};
+	es_apply_req a = {0};
+	es_sign_req s = ES_SIGN_REQ_INIT;
+	es_sign_result res;
+	es_platform *p = NULL;
+	unsigned char *pdf = NULL;
+	size_t len = 0;
+	int64_t org = 0, uid = 0, app = 0;
+	es_err err = ES_ERR_INIT;
+
+	(void)state;
+	setenv("ESEAL_ARGON2_M_KIB", "1024", 1);
+	setenv("ESEAL_ARGON2_T", "1", 1);
+	assert_non_null(mkdtemp(dir));
+	snprintf(data, sizeof(data), "%s/d", dir);
+	snprintf(in, sizeof(in), "%s/in.pdf", dir);
+	snprintf(out, sizeof(out), "%s/out.pdf", dir);
+	assert_int_equal(es_platform_init(data, NULL, &err), 0);
+	assert_int_equal(es_platform_open(&p, data, &err), 0);
+	assert_int_equal(es_org_add(p, "测试有限公司", "91330106MA2B3C4D5D", NULL, NULL, &org, &err), 0);
+	u.login = "keeper";
+	u.name = "张三";
+	u.id_number = "11010519491231002X";
+	u.org_id = org;
+	u.roles = roles;
+	u.nroles = 1;
+	u.password = "correct horse battery";
+	assert_int_equal(es_user_add(p, &u, NULL, &uid, &err), 0);
+	a.owner_kind = "org";
+	a.owner_org_id = org;
+	a.kind = "company";
+	assert_int_equal(es_seal_apply(p, &a, &app, &err), 0);
+	assert_int_equal(es_seal_review(p, app, 1, NULL, NULL, code, &err), 0);
+	/* the seal's own one-page PDF is a fine document to seal */
+	assert_int_equal(es_platform_seal_render(p, code, "pdf", &pdf, &len, &err), 0);
+	write_file(in, pdf, len);
+	s.seal_code = code;
+	s.login = "keeper";
+	s.password = "correct horse battery";
+	s.in_path = in;
+	s.out_path = out;
+	s.x_mm = 20;
+	s.y_mm = 20;
+	assert_int_equal(es_sign_document(p, &s, &res, &err), 0);
+
+	assert_int_equal(verify(p, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
+	assert_string_equal(rev, "good");
+	assert_int_equal(verify(p, out, rev, sizeof(rev)), ES_TOTAL_PASSED); /* from the cache */
+	assert_int_equal(es_seal_change_state(p, code, "revoke", "单位注销", NULL, &err), 0);
+	verify(p, out, rev, sizeof(rev));
+	assert_string_equal(rev, "revoked");
+
+	free(pdf);
+	es_platform_close(p);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(revocation_shows_although_crls_are_cached),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
