@@ -41,6 +41,10 @@ int cli_read_stdin_line(char *buf, size_t cap);
 int cli_dispatch(cli_ctx *c, const char *group, const cli_cmd *cmds, int argc, char **argv);
 /* True when argv has --help / -h. */
 int cli_wants_help(int argc, char **argv);
+/* getopt_long over argv[0..argc) where argv[0] is the sub-command name. */
+#define CLI_GETOPT_RESET() (optind = 0, opterr = 0)
+/* "unknown or incomplete option" for the option getopt_long just refused. */
+int cli_bad_option(const char *cmd, char **argv);
 /* Write a file: temp + fsync + rename; prints the error itself. */
 int cli_write_file(const char *path, const unsigned char *d, size_t n);
 /* Positive decimal id. */

@@ -12,14 +12,6 @@
 #define PASSWORD_MAX 1024
 #define MAX_ROLES 8
 
-/* getopt_long over argv[0..argc) where argv[0] is the sub-command name. */
-#define GETOPT_RESET() (optind = 0, opterr = 0)
-
-static int bad_option(const char *cmd, char **argv)
-{
-	return cli_usage("unknown or incomplete option '%s'; see 'eseal %s --help'",
-			 argv[optind - 1], cmd);
-}
 
 int cmd_init(cli_ctx *c, int argc, char **argv)
 {
@@ -31,7 +23,7 @@ int cmd_init(cli_ctx *c, int argc, char **argv)
 	const char *dir = es_data_dir(c->data_dir);
 	int ch;
 
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'n': o.name = optarg; break;
@@ -47,7 +39,7 @@ int cmd_init(cli_ctx *c, int argc, char **argv)
 			       "  --area CODE      6-digit administrative area code that starts seal codes (default 110000)\n"
 			       "Refuses a directory that is already initialised.\n");
 			return EXIT_OK;
-		default: return bad_option("init", argv);
+		default: return cli_bad_option("init", argv);
 		}
 	}
 	if (es_platform_init(dir, &o, &err) < 0)
@@ -91,7 +83,7 @@ int cmd_crl(cli_ctx *c, int argc, char **argv)
 	char def[4096];
 	int ch, rc;
 
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'o': out = optarg; break;
@@ -100,7 +92,7 @@ int cmd_crl(cli_ctx *c, int argc, char **argv)
 			       "sm2-root.crl, p256-root.crl (signed by the roots) "
 			       "into DIR (default DATA/crl).\n");
 			return EXIT_OK;
-		default: return bad_option("crl", argv);
+		default: return cli_bad_option("crl", argv);
 		}
 	}
 	if ((rc = cli_open(c, &p)) != 0)
@@ -133,7 +125,7 @@ static int org_add(cli_ctx *c, int argc, char **argv)
 	int64_t id = 0;
 	int ch, rc;
 
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'n': name = optarg; break;
@@ -145,7 +137,7 @@ static int org_add(cli_ctx *c, int argc, char **argv)
 			       "Register an organisation.  The unified social credit code is checked\n"
 			       "(GB 32100-2015: 18 characters, alphabet, check character).  Prints the new id last.\n");
 			return EXIT_OK;
-		default: return bad_option("org add", argv);
+		default: return cli_bad_option("org add", argv);
 		}
 	}
 	if (name == NULL || uscc == NULL)
@@ -226,7 +218,7 @@ static int user_add(cli_ctx *c, int argc, char **argv)
 	es_platform *p = NULL;
 	es_err err = ES_ERR_INIT;
 
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'l': u.login = optarg; break;
@@ -254,7 +246,7 @@ static int user_add(cli_ctx *c, int argc, char **argv)
 			       "at least 10 characters) is read from the first line of standard input.\n"
 			       "Roles: platform-admin, reviewer, org-admin, seal-keeper, member, auditor.\n");
 			return EXIT_OK;
-		default: return bad_option("user add", argv);
+		default: return cli_bad_option("user add", argv);
 		}
 	}
 	if (u.login == NULL || u.name == NULL || u.id_number == NULL)

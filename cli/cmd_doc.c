@@ -7,7 +7,6 @@
 #include "eseal/ofd.h"
 #include "cli.h"
 
-#define GETOPT_RESET() (optind = 0, opterr = 0)
 #define SECRET_MAX 1024
 #define MAX_DPI 600
 
@@ -88,7 +87,7 @@ static int sign_parse(sign_args *a, int argc, char **argv)
 	int ch;
 	int64_t n;
 
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 's': a->r.seal_code = optarg; break;
@@ -146,7 +145,7 @@ static int sign_parse(sign_args *a, int argc, char **argv)
 		case 'j': a->json = 1; break;
 		case 'h': sign_help(); return -1;
 		default:
-			return cli_usage("unknown or incomplete option '%s'; see 'eseal sign --help'", argv[optind - 1]);
+			return cli_bad_option("sign", argv);
 		}
 	}
 	if (!a->r.seal_code || !a->r.login || !a->r.in_path || !a->r.out_path)
@@ -231,7 +230,7 @@ int cmd_render(cli_ctx *c, int argc, char **argv)
 	int ch, rc;
 
 	(void)c;
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
@@ -248,7 +247,7 @@ int cmd_render(cli_ctx *c, int argc, char **argv)
 			       "Render one page (default 1, 100 dpi) to PNG, seals included.\n");
 			return EXIT_OK;
 		default:
-			return cli_usage("unknown or incomplete option '%s'; see 'eseal render --help'", argv[optind - 1]);
+			return cli_bad_option("render", argv);
 		}
 	}
 	if (optind >= argc || out == NULL)
@@ -272,7 +271,7 @@ int cmd_sample(cli_ctx *c, int argc, char **argv)
 	int ch;
 
 	(void)c;
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
@@ -287,7 +286,7 @@ int cmd_sample(cli_ctx *c, int argc, char **argv)
 			       "(default 盖章处) on the last page, to try sealing and verifying.\n");
 			return EXIT_OK;
 		default:
-			return cli_usage("unknown or incomplete option '%s'; see 'eseal sample --help'", argv[optind - 1]);
+			return cli_bad_option("sample", argv);
 		}
 	}
 	if (out == NULL)

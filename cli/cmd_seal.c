@@ -8,12 +8,6 @@
 #include "eseal/seal.h"
 #include "cli.h"
 
-#define GETOPT_RESET() (optind = 0, opterr = 0)
-
-static int bad_option(const char *cmd, char **argv)
-{
-	return cli_usage("unknown or incomplete option '%s'; see 'eseal %s --help'", argv[optind - 1], cmd);
-}
 
 int cli_parse_id(int64_t *out, const char *s)
 {
@@ -43,7 +37,7 @@ static int seal_apply(cli_ctx *c, int argc, char **argv)
 	int64_t id = 0;
 	int ch, rc;
 
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'o': owner = optarg; break;
@@ -60,7 +54,7 @@ static int seal_apply(cli_ctx *c, int argc, char **argv)
 			       "personal (个人名章; needs a user with checked identity).  --text replaces the name\n"
 			       "drawn on the seal.  Templates: docs/templates.md.  Prints the application id last.\n");
 			return EXIT_OK;
-		default: return bad_option("seal apply", argv);
+		default: return cli_bad_option("seal apply", argv);
 		}
 	}
 	if (owner == NULL || r.kind == NULL)
@@ -98,7 +92,7 @@ static int seal_review(cli_ctx *c, int argc, char **argv)
 	es_platform *p = NULL;
 	es_err err = ES_ERR_INIT;
 
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'y': approve = approve == 0 ? 2 : 1; break;
@@ -112,7 +106,7 @@ static int seal_review(cli_ctx *c, int argc, char **argv)
 			       "signed by the seal maker.  Prints the seal code last.  With --as the reviewer needs\n"
 			       "the reviewer role and cannot decide their own application.\n");
 			return EXIT_OK;
-		default: return bad_option("seal review", argv);
+		default: return cli_bad_option("seal review", argv);
 		}
 	}
 	if (optind >= argc || cli_parse_id(&app, argv[optind]) < 0)
@@ -248,14 +242,14 @@ static int seal_export(cli_ctx *c, int argc, char **argv)
 	es_seal_row s = {0};
 	int ch, rc;
 
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'o': out = optarg; break;
 		case 'h':
 			printf("usage: eseal seal export SEAL --out FILE.esl\n\nWrite the seal's GB/T 38540 SESeal (DER).\n");
 			return EXIT_OK;
-		default: return bad_option("seal export", argv);
+		default: return cli_bad_option("seal export", argv);
 		}
 	}
 	if (optind >= argc || out == NULL)
@@ -281,7 +275,7 @@ static int seal_render(cli_ctx *c, int argc, char **argv)
 	size_t len = 0;
 	int ch, rc;
 
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'o': out = optarg; break;
@@ -290,7 +284,7 @@ static int seal_render(cli_ctx *c, int argc, char **argv)
 			       "Draw the seal's vector picture: PNG (300 dpi, transparent), SVG, or a one-page PDF\n"
 			       "at real size.  The format follows the file extension.\n");
 			return EXIT_OK;
-		default: return bad_option("seal render", argv);
+		default: return cli_bad_option("seal render", argv);
 		}
 	}
 	if (optind >= argc || out == NULL)
@@ -319,7 +313,7 @@ static int seal_state(cli_ctx *c, int argc, char **argv)
 	es_err err = ES_ERR_INIT;
 	int ch, rc;
 
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'r': reason = optarg; break;
@@ -330,7 +324,7 @@ static int seal_state(cli_ctx *c, int argc, char **argv)
 			       "suspend: temporarily unusable; certificates on the CRL as certificateHold.\n"
 			       "resume: back to active; taken off the CRL.\n", action);
 			return EXIT_OK;
-		default: return bad_option(action, argv);
+		default: return cli_bad_option(action, argv);
 		}
 	}
 	if (optind >= argc)

@@ -9,7 +9,6 @@
 #include "eseal/http.h"
 #include "cli.h"
 
-#define GETOPT_RESET() (optind = 0, opterr = 0)
 #define ES_MIB (1024L * 1024L)
 #define ES_MAX_BODY_MIB_LIMIT 4096L
 #define ES_MAX_THREADS 64L
@@ -61,7 +60,7 @@ static int parse(es_http_opts *o, int argc, char **argv)
 	long v;
 	int ch;
 
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'l': o->listen = optarg; break;
@@ -92,7 +91,7 @@ static int parse(es_http_opts *o, int argc, char **argv)
 		case 'w': o->web_dir = optarg; break;
 		case 'h': serve_help(); return -1;
 		default:
-			return cli_usage("unknown or incomplete option '%s'; see 'eseal serve --help'", argv[optind - 1]);
+			return cli_bad_option("serve", argv);
 		}
 	}
 	if (optind < argc)

@@ -5,7 +5,6 @@
 #include "eseal/verify.h"
 #include "cli.h"
 
-#define GETOPT_RESET() (optind = 0, opterr = 0)
 
 /* Load one PEM or DER certificate. */
 static X509 *load_cert(const char *path)
@@ -37,7 +36,7 @@ int cmd_verify(cli_ctx *c, int argc, char **argv)
 	int json = 0, ch, rc;
 	const char *dir;
 
-	GETOPT_RESET();
+	CLI_GETOPT_RESET();
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = 1; break;
@@ -68,7 +67,7 @@ int cmd_verify(cli_ctx *c, int argc, char **argv)
 			return EXIT_OK;
 		default:
 			sk_X509_pop_free(trust, X509_free);
-			return cli_usage("unknown or incomplete option '%s'; see 'eseal verify --help'", argv[optind - 1]);
+			return cli_bad_option("verify", argv);
 		}
 	}
 	if (optind >= argc) {

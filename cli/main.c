@@ -126,6 +126,11 @@ int cli_read_stdin_line(char *buf, size_t cap)
 	return 0;
 }
 
+int cli_bad_option(const char *cmd, char **argv)
+{
+	return cli_usage("unknown or incomplete option '%s'; see 'eseal %s --help'", argv[optind - 1], cmd);
+}
+
 int cli_wants_help(int argc, char **argv)
 {
 	int i;
