@@ -37,6 +37,13 @@ static inline int es_fam_index(es_alg alg) { return alg == ES_ALG_SM2 ? 0 : 1; }
 
 /* Load a PKI object (cert + optionally its unwrapped key) from the store. */
 int es_core_load_pki(es_platform *p, const char *name, X509 **cert, EVP_PKEY **key, es_err *err);
+/* The seal's vector picture, drawn from its stored text and kind (src/core/seals.c). */
+struct es_picture;
+int es_core_seal_picture(const es_seal_row *s, struct es_picture **out, es_err *err);
+/* Append an audit entry with an explicit client address, then anchor the
+ * head when due (es_audit uses the platform's client; the server passes its own). */
+int es_core_audit(es_platform *p, const char *actor, const char *action, const char *object,
+		  const char *details, const char *outcome, const char *client, es_err *err);
 /* Setting from meta as string into buf ("" when missing). */
 void es_core_meta_str(es_platform *p, const char *key, char *buf, size_t cap);
 

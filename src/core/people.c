@@ -32,8 +32,8 @@ int es_role_valid(const char *role)
 	return 0;
 }
 
-int es_audit(es_platform *p, const char *actor, const char *action, const char *object,
-	     const char *details, const char *outcome, es_err *err)
+int es_core_audit(es_platform *p, const char *actor, const char *action, const char *object,
+		  const char *details, const char *outcome, const char *client, es_err *err)
 {
 	es_audit_row a = {0};
 	int rc;
@@ -43,11 +43,18 @@ int es_audit(es_platform *p, const char *actor, const char *action, const char *
 	a.action = (char *)action;
 	a.object = (char *)(object ? object : "");
 	a.details = (char *)(details ? details : "{}");
-	a.client = p->client[0] ? p->client : (char *)"cli";
+	a.client = (char *)client;
 	a.outcome = (char *)(outcome ? outcome : "ok");
 	if ((rc = es_store_audit_append(p->st, &a, err)) < 0)
 		return rc;
 	return es_audit_anchor_after_append(p, a.id, err);
+}
+
+int es_audit(es_platform *p, const char *actor, const char *action, const char *object,
+	     const char *details, const char *outcome, es_err *err)
+{
+	return es_core_audit(p, actor, action, object, details, outcome,
+			     p->client[0] ? p->client : "cli", err);
 }
 
 static int check_text(const char *what, const char *s, size_t max, es_err *err)

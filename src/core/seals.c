@@ -454,23 +454,28 @@ out:
 	return rc;
 }
 
+int es_core_seal_picture(const es_seal_row *s, es_picture **out, es_err *err)
+{
+	es_picture_spec spec;
+	es_seal_kind kind;
+
+	if (es_seal_kind_parse(&kind, s->kind) < 0)
+		return es_err_set(err, ES_EINVAL, "seal %s has an unknown kind", s->code);
+	picture_spec(&spec, kind, s->text, kind_is_org(kind) ? s->code : NULL, s->taxpayer_no,
+		     s->template_name);
+	return es_picture_draw(out, &spec, err);
+}
+
 int es_platform_seal_render(es_platform *p, const char *code, const char *fmt,
 			    unsigned char **out, size_t *len, es_err *err)
 {
 	es_seal_row s = {0};
 	es_picture *pic = NULL;
-	es_picture_spec spec;
-	es_seal_kind kind;
 	int rc;
 
 	if ((rc = es_store_seal_get(p->st, code, &s, err)) < 0)
 		return rc;
-	if ((rc = es_seal_kind_parse(&kind, s.kind)) < 0) {
-		rc = es_err_set(err, ES_EINVAL, "seal %s has an unknown kind", code);
-		goto out;
-	}
-	picture_spec(&spec, kind, s.text, kind_is_org(kind) ? s.code : NULL, s.taxpayer_no, s.template_name);
-	if ((rc = es_picture_draw(&pic, &spec, err)) < 0)
+	if ((rc = es_core_seal_picture(&s, &pic, err)) < 0)
 		goto out;
 	if (strcmp(fmt, "png") == 0) {
 		rc = es_picture_png(out, len, pic, ES_SEAL_PNG_DPI, err);

@@ -30,19 +30,8 @@ const char *es_platform_dir(es_platform *p)
 int es_srv_audit(es_platform *p, const char *actor, const char *action, const char *object,
 		 const char *details, const char *outcome, const char *client, es_err *err)
 {
-	es_audit_row a = {0};
-	int rc;
-
-	a.ts = time(NULL);
-	a.actor = (char *)(actor && *actor ? actor : "operator");
-	a.action = (char *)action;
-	a.object = (char *)(object ? object : "");
-	a.details = (char *)(details ? details : "{}");
-	a.client = (char *)(client && *client ? client : "server");
-	a.outcome = (char *)(outcome ? outcome : "ok");
-	if ((rc = es_store_audit_append(p->st, &a, err)) < 0)
-		return rc;
-	return es_audit_anchor_after_append(p, a.id, err);
+	return es_core_audit(p, actor, action, object, details, outcome,
+			     client && *client ? client : "server", err);
 }
 
 static int sha256_hex(char out[65], const void *d, size_t n, es_err *err)

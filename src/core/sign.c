@@ -29,26 +29,18 @@ static int tsa_cb(void *ctx, const unsigned char *digest, size_t dlen, int md_ni
 			    t->chain, err);
 }
 
-/* Seal's picture as a vector drawing (PDF appearance). */
-static int seal_picture(const es_seal_row *s, es_picture **out, es_err *err)
+/* Record where one seal picture went (at most ES_SIGN_MAX_PLACEMENTS). */
+static void add_placement(es_sign_result *res, int page, double x_mm, double y_mm,
+			  double w_mm, double h_mm)
 {
-	es_picture_spec spec;
-	es_seal_kind kind;
-	int org;
-
-	if (es_seal_kind_parse(&kind, s->kind) < 0)
-		return es_err_set(err, ES_EINVAL, "seal %s has an unknown kind", s->code);
-	org = strcmp(s->owner_kind, "org") == 0;
-	memset(&spec, 0, sizeof(spec));
-	spec.kind = kind;
-	spec.template_name = s->template_name && *s->template_name ? s->template_name : NULL;
-	if (kind == ES_KIND_PERSONAL || kind == ES_KIND_LEGAL_REP)
-		spec.person_name = s->text;
-	else
-		spec.org_name = s->text;
-	spec.code = org ? s->code : NULL;
-	spec.taxpayer_no = s->taxpayer_no && *s->taxpayer_no ? s->taxpayer_no : NULL;
-	return es_picture_draw(out, &spec, err);
+	if (res->nplacements >= ES_SIGN_MAX_PLACEMENTS)
+		return;
+	res->placements[res->nplacements].page = page;
+	res->placements[res->nplacements].x_mm = x_mm;
+	res->placements[res->nplacements].y_mm = y_mm;
+	res->placements[res->nplacements].w_mm = w_mm;
+	res->placements[res->nplacements].h_mm = h_mm;
+	res->nplacements++;
 }
 
 /* Platform OCSP answer for the holder certificate (B-LT). */
@@ -104,7 +96,7 @@ static int sign_pdf(es_platform *p, const es_sign_req *r, const es_seal_row *s,
 		o.width_mm = s->width_mm;
 		o.height_mm = s->height_mm;
 	} else {
-		if ((rc = seal_picture(s, &pic, err)) < 0 ||
+		if ((rc = es_core_seal_picture(s, &pic, err)) < 0 ||
 		    (rc = es_picture_pdf_stream(&stream, &slen, pic, err)) < 0)
 			goto out;
 		o.appearance = stream;
@@ -156,14 +148,9 @@ static int sign_pdf(es_platform *p, const es_sign_req *r, const es_seal_row *s,
 	if ((rc = es_pdf_sign(r->in_path, r->out_path, &o, &pr, err)) < 0)
 		goto out;
 	snprintf(res->format, sizeof(res->format), "pdf");
-	for (i = 0; i < pr.nplacements && i < ES_SIGN_MAX_PLACEMENTS; i++) {
-		res->placements[i].page = pr.placements[i].page;
-		res->placements[i].x_mm = pr.placements[i].x_mm;
-		res->placements[i].y_mm = pr.placements[i].y_mm;
-		res->placements[i].w_mm = pr.placements[i].w_mm;
-		res->placements[i].h_mm = pr.placements[i].h_mm;
-	}
-	res->nplacements = i;
+	for (i = 0; i < pr.nplacements; i++)
+		add_placement(res, pr.placements[i].page, pr.placements[i].x_mm, pr.placements[i].y_mm,
+			      pr.placements[i].w_mm, pr.placements[i].h_mm);
 out:
 	free(crl);
 	free(oreq);
@@ -217,14 +204,9 @@ static int sign_ofd(es_platform *p, const es_sign_req *r, const es_seal_row *s,
 	if ((rc = es_ofd_sign(r->in_path, r->out_path, &o, &orr, err)) < 0)
 		goto out;
 	snprintf(res->format, sizeof(res->format), "ofd");
-	for (i = 0; i < orr.nstamps && i < ES_SIGN_MAX_PLACEMENTS; i++) {
-		res->placements[i].page = orr.stamps[i].page;
-		res->placements[i].x_mm = orr.stamps[i].x_mm;
-		res->placements[i].y_mm = orr.stamps[i].y_mm;
-		res->placements[i].w_mm = orr.stamps[i].w_mm;
-		res->placements[i].h_mm = orr.stamps[i].h_mm;
-	}
-	res->nplacements = i;
+	for (i = 0; i < orr.nstamps; i++)
+		add_placement(res, orr.stamps[i].page, orr.stamps[i].x_mm, orr.stamps[i].y_mm,
+			      orr.stamps[i].w_mm, orr.stamps[i].h_mm);
 out:
 	X509_free(cert);
 	sk_X509_pop_free(chain, X509_free);
