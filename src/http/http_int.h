@@ -193,4 +193,8 @@ int h_tsa(es_hreq *q, es_hresp *r);
 int h_ocsp(es_hreq *q, es_hresp *r);
 int h_crl(es_hreq *q, es_hresp *r);
 
+/** Load libmicrohttpd now (mhd_shim.c); ES_ENOTSUP with the reason when it
+ * is missing. */
+int es_mhd_require(es_err *err);
+
 #endif

@@ -390,7 +390,7 @@ int es_http_start(es_http_server **out, const es_http_opts *o, es_err *err)
 		goto fail;
 	es_platform_close(probe);
 	if ((rc = parse_listen(o->listen ? o->listen : ES_HTTP_DEFAULT_LISTEN, &ss, &sl, &v6, err)) < 0 ||
-	    (rc = load_tls(s, err)) < 0)
+	    (rc = load_tls(s, err)) < 0 || (rc = es_mhd_require(err)) < 0)
 		goto fail;
 	if (v6)
 		flags |= MHD_USE_IPv6;

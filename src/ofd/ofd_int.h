@@ -176,4 +176,7 @@ void ofd_cert_names(X509 *c, char *cn, size_t cncap, char *o, size_t ocap);
 int es_ofd_verify_mem(es_report *r, const unsigned char *data, size_t len,
 		      const es_verify_opts *o, es_err *err);
 
+/** Load libxml2 now (xml_shim.c); ES_ENOTSUP with the reason when missing. */
+int es_xml_require(es_err *err);
+
 #endif

@@ -39,6 +39,7 @@ static int depth_ok(const xmlNode *n, int depth)
 int ofd_xml_parse(xmlDocPtr *out, const unsigned char *data, size_t len, es_err *err)
 {
 	xmlDocPtr doc;
+	int rc;
 
 	*out = NULL;
 	if (len == 0 || len > INT_MAX)
@@ -46,6 +47,8 @@ int ofd_xml_parse(xmlDocPtr *out, const unsigned char *data, size_t len, es_err 
 	if (has_doctype(data, len))
 		return es_err_set(err, ES_EFORMAT,
 				  "XML part has a DOCTYPE/ENTITY declaration (possible XXE or entity bomb); refused");
+	if ((rc = es_xml_require(err)) < 0)
+		return rc;
 	doc = xmlReadMemory((const char *)data, (int)len, "part.xml", NULL, XML_OPTS);
 	if (doc == NULL)
 		return es_err_set(err, ES_EFORMAT, "XML part is not well-formed");

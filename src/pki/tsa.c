@@ -21,6 +21,7 @@
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
 #include "eseal/pki.h"
+#include "curl_shim.h"
 #include "sigctx.h"
 #include "util/util.h"
 
@@ -720,6 +721,8 @@ static int http_post(fetch_buf *fb, const char *url, const unsigned char *body, 
 	CURLcode cc;
 	int rc = 0;
 
+	if ((rc = es_curl_require(err)) < 0)
+		return rc;
 	if (c == NULL)
 		return es_err_set(err, ES_ENOMEM, "cannot start an HTTP client");
 	h = curl_slist_append(h, "Content-Type: application/timestamp-query");
