@@ -18,7 +18,8 @@ static void serve_help(void)
 {
 	printf("usage: eseal [--data DIR] serve [--listen HOST:PORT] [--base-url URL]\n"
 	       "                         [--tls-cert FILE --tls-key FILE] [--max-body MIB]\n"
-	       "                         [--threads N] [--timeout S] [--addr-failures N] [--web DIR] [--quiet]\n\n"
+	       "                         [--threads N] [--timeout S] [--addr-failures N]\n"
+	       "                         [--trusted-proxy ADDR[,ADDR...]] [--web DIR] [--quiet]\n\n"
 	       "Serve the REST API under /api/v1 (docs/server.md, /api/v1/openapi.json).\n"
 	       "  --listen HOST:PORT  address to bind (default 127.0.0.1:8600; port 0 picks a free\n"
 	       "                      port); the bound address is printed on stdout\n"
@@ -29,6 +30,8 @@ static void serve_help(void)
 	       "  --threads N         worker threads, each with its own store connection (default 4)\n"
 	       "  --timeout S         idle connection timeout in seconds (default 60)\n"
 	       "  --addr-failures N   failed logins per client address before back-off (default 20)\n"
+	       "  --trusted-proxy A   reverse proxies (numeric addresses, comma-separated) whose\n"
+	       "                      X-Forwarded-For names the client; ignored from anyone else\n"
 	       "  --web DIR           serve the web page from DIR at / (default $ESEAL_WEB_DIR, else\n"
 	       "                      the source tree's web/)\n"
 	       "  --quiet             no access log on stderr\n"
@@ -56,6 +59,7 @@ static int parse(es_http_opts *o, int argc, char **argv)
 		{"max-body", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},
 		{"timeout", required_argument, 0, 'T'}, {"addr-failures", required_argument, 0, 'f'},
 		{"quiet", no_argument, 0, 'q'}, {"web", required_argument, 0, 'w'},
+		{"trusted-proxy", required_argument, 0, 'P'},
 		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 	long v;
 	int ch;
@@ -89,6 +93,7 @@ static int parse(es_http_opts *o, int argc, char **argv)
 			break;
 		case 'q': o->quiet = 1; break;
 		case 'w': o->web_dir = optarg; break;
+		case 'P': o->trusted_proxies = optarg; break;
 		case 'h': serve_help(); return -1;
 		default:
 			return cli_bad_option("serve", argv);

@@ -36,10 +36,11 @@ typedef struct es_http_opts {
 	int addr_failures;           /**< failed logins per client address before back-off */
 	int quiet;                   /**< no access log */
 	const char *web_dir;         /**< the web page (web/); NULL: $ESEAL_WEB_DIR, else the source tree's */
+	const char *trusted_proxies; /**< comma-separated proxy addresses whose X-Forwarded-For is believed */
 } es_http_opts;
 #define ES_HTTP_OPTS_INIT {1, NULL, ES_HTTP_DEFAULT_LISTEN, NULL, NULL, NULL, \
 	ES_HTTP_DEFAULT_MAX_BODY, ES_HTTP_DEFAULT_THREADS, ES_HTTP_DEFAULT_CONN_TIMEOUT_S, \
-	ES_HTTP_DEFAULT_ADDR_FAILURES, 0, NULL}
+	ES_HTTP_DEFAULT_ADDR_FAILURES, 0, NULL, NULL}
 
 typedef struct es_http_server es_http_server;
 

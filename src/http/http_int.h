@@ -197,4 +197,12 @@ int h_crl(es_hreq *q, es_hresp *r);
  * is missing. */
 int es_mhd_require(es_err *err);
 
+/** The client's address (proxy.c): peer itself, unless peer is one of the
+ * comma-separated trusted proxies, then the right-most X-Forwarded-For entry
+ * that is not a trusted proxy.  xff and trusted may be NULL. */
+void es_http_client_address(char *out, size_t cap, const char *peer, const char *xff,
+			    const char *trusted);
+/** 1 when list is a non-empty comma-separated list of numeric IP addresses. */
+int es_http_proxy_list_valid(const char *list);
+
 #endif

@@ -95,18 +95,22 @@ static const char *lookup(void *ctx, int kind, const char *name)
 	return MHD_lookup_connection_value((struct MHD_Connection *)ctx, k, name);
 }
 
-static void client_addr(struct MHD_Connection *mc, char *buf, size_t cap)
+/* The TCP peer, or behind a trusted proxy the address it forwards (proxy.c). */
+static void client_addr(const es_http_server *s, struct MHD_Connection *mc, char *buf, size_t cap)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	char peer[ES_CLIENT_LEN] = "unknown";
 
-	snprintf(buf, cap, "unknown");
-	if (sa == NULL)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf, (socklen_t)cap);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf, (socklen_t)cap);
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer,
+			  (socklen_t)sizeof(peer));
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer,
+			  (socklen_t)sizeof(peer));
+	es_http_client_address(buf, cap, peer,
+			       MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Forwarded-For"),
+			       s->o.trusted_proxies);
 }
 
 static void add_security_headers(struct MHD_Response *resp, int tls)
@@ -209,7 +213,7 @@ static enum MHD_Result handle(es_http_server *s, struct MHD_Connection *mc, cons
 
 	memset(&q, 0, sizeof(q));
 	memset(&r, 0, sizeof(r));
-	client_addr(mc, client, sizeof(client));
+	client_addr(s, mc, client, sizeof(client));
 	q.method = method;
 	q.path = url;
 	q.body = c->body.data;
@@ -385,6 +389,11 @@ int es_http_start(es_http_server **out, const es_http_opts *o, es_err *err)
 		s->o.threads = ES_HTTP_DEFAULT_THREADS;
 	if (s->o.addr_failures <= 0)
 		s->o.addr_failures = ES_HTTP_DEFAULT_ADDR_FAILURES;
+	if (o->trusted_proxies != NULL && !es_http_proxy_list_valid(o->trusted_proxies)) {
+		rc = es_err_set(err, ES_EINVAL,
+				"--trusted-proxy wants numeric IP addresses separated by commas, e.g. 127.0.0.1,::1");
+		goto fail;
+	}
 	/* Fail early, before binding, when the data dir is not usable. */
 	if ((rc = es_platform_open(&probe, s->data_dir, err)) < 0)
 		goto fail;

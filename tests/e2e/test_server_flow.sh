@@ -433,6 +433,26 @@ expect_not_in "$T/serve.err" "esk_" "no token in the log"
 expect_not_in "$T/serve.err" "dpi=" "no query strings in the log"
 expect_in "$T/serve.err" '"status":200' "access log lines"
 
+# ---- behind a reverse proxy: X-Forwarded-For only from --trusted-proxy ----
+expect 2 "serve refuses a --trusted-proxy that is not an address" -- \
+	$E serve --listen 127.0.0.1:0 --trusted-proxy localhost
+start_server --trusted-proxy 127.0.0.1
+curl -s -c "$T/cj.aud" -o "$T/login.aud" -H "$J" -H "X-Forwarded-For: 1.2.3.4, 198.51.100.7" \
+	-X POST "$U/session" --data-binary "{\"login\":\"aud\",\"password\":\"$PW\"}"
+jq -r .csrf_token "$T/login.aud" >"$T/csrf.aud"
+call 200 "audit behind a trusted proxy" aud GET "/audit?actor=aud"
+expect_in "$T/body" "198.51.100.7" "the forwarded client address is audited"
+expect_not_in "$T/body" "1.2.3.4" "the client's own (forgeable) entry is not"
+stop_server
+sqlite3 "$D/eseal.db" "DELETE FROM login_throttle" # 127.0.0.1 failed often above
+start_server
+curl -s -c "$T/cj.aud" -o "$T/login.aud" -H "$J" -H "X-Forwarded-For: 203.0.113.5" \
+	-X POST "$U/session" --data-binary "{\"login\":\"aud\",\"password\":\"$PW\"}"
+jq -r .csrf_token "$T/login.aud" >"$T/csrf.aud"
+call 200 "audit without a trusted proxy" aud GET "/audit?actor=aud"
+expect_not_in "$T/body" "203.0.113.5" "X-Forwarded-For is ignored when no proxy is trusted"
+stop_server
+
 # ---- TLS: HTTPS, Secure cookie, HSTS ----
 if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/tls.key" -out "$T/tls.crt" \
 	-days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1; then
