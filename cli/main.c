@@ -18,6 +18,8 @@ static const cli_cmd commands[] = {
 	{"render", cmd_render, "render a PDF or OFD page to PNG"},
 	{"sample", cmd_sample, "write an unsigned sample OFD to try things out"},
 	{"audit", cmd_audit, "audit log: verify, list"},
+	{"backup", cmd_backup, "copy the data directory into a checkable backup"},
+	{"restore", cmd_restore, "restore a backup into a new data directory"},
 	{"serve", cmd_serve, "serve the REST API and the web page (docs/server.md)"},
 };
 
