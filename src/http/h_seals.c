@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "eseal/picture.h"
 #include "http_int.h"
 
@@ -13,14 +14,37 @@ static json_t *opt_str(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-static json_t *seal_json(const es_seal_row *s)
+/* The seal as JSON; for a signed-in user also whether they may seal with it
+ * now (usable: active and within its validity; can_sign: usable and the user
+ * is its owner, keeper or holds a valid grant; needs_approval: that grant
+ * wants an approved use request first), so the web page offers only those. */
+static json_t *seal_json(es_hreq *q, const es_seal_row *s)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:o,s:s,s:o,s:I,s:I,s:f,s:f}",
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:I,s:o,s:s,s:o,s:I,s:I,s:f,s:f}",
 		"id", s->code, "kind", s->kind, "name", s->name, "owner_kind", s->owner_kind,
 		"owner_org_id", (json_int_t)s->owner_org_id, "owner_login", opt_str(s->owner_login),
 		"state", s->state, "state_reason", opt_str(s->state_reason),
 		"valid_start", (json_int_t)s->valid_start, "valid_end", (json_int_t)s->valid_end,
 		"width_mm", s->width_mm, "height_mm", s->height_mm);
+	time_t now = time(NULL);
+	int usable = es_seal_usable(s, now, NULL) == 0, may = 0, approval = 0;
+	es_grant_row g = {0};
+
+	if (j == NULL)
+		return NULL;
+	json_object_set_new(j, "usable", json_boolean(usable));
+	if (!q->authed)
+		return j;
+	may = es_seal_authorised(q->p, s, q->who.login, NULL) == 0;
+	if (!may && es_store_grant_find_valid(es_platform_store(q->p), s->code, q->who.login, now, &g, NULL) == 0) {
+		/* a grant that needs an approved use request (用印审批) first */
+		may = 1;
+		approval = g.needs_approval != 0;
+	}
+	es_grant_row_clear(&g);
+	json_object_set_new(j, "can_sign", json_boolean(usable && may));
+	json_object_set_new(j, "needs_approval", json_boolean(approval));
+	return j;
 }
 
 int h_seal_list(es_hreq *q, es_hresp *r)
@@ -37,7 +61,7 @@ int h_seal_list(es_hreq *q, es_hresp *r)
 	a = json_array();
 	for (i = 0; i < n; i++)
 		if (es_seal_visible(q, &rows[i]))
-			json_array_append_new(a, seal_json(&rows[i]));
+			json_array_append_new(a, seal_json(q, &rows[i]));
 	ES_ROWS_FREE(rows, n, es_seal_row_clear);
 	es_resp_json(r, 200, json_pack("{s:o}", "seals", a));
 	return 0;
@@ -51,7 +75,7 @@ int h_seal_get(es_hreq *q, es_hresp *r)
 	if (es_store_seal_get(es_platform_store(q->p), q->params[0], &s, &err) < 0)
 		es_resp_err(r, &err);
 	else
-		es_resp_json(r, 200, seal_json(&s));
+		es_resp_json(r, 200, seal_json(q, &s));
 	es_seal_row_clear(&s);
 	return 0;
 }

@@ -200,6 +200,10 @@ call 403 "applicant cannot decide own application" rev POST /seal-applications/$
 # ---- seals ----
 call 200 "member lists seals" mem GET /seals
 [ "$(field '.seals | length')" = 1 ] && ok || bad "member sees the org seal"
+[ "$(field '.seals[0].usable')" = true ] && ok || bad "the new seal is usable"
+[ "$(field '.seals[0].can_sign')" = false ] && ok || bad "member without a grant cannot sign: $(field '.seals[0].can_sign')"
+call 200 "keeper lists seals" sk GET /seals
+[ "$(field '.seals[0].can_sign')" = true ] && ok || bad "the keeper can sign"
 call 200 "org B lists seals" memb GET /seals
 [ "$(field '.seals | length')" = 0 ] && ok || bad "org B sees no seal of org A"
 call 404 "org B cannot see the seal" memb GET /seals/$SEAL
@@ -217,6 +221,9 @@ call 403 "member cannot grant" mem POST /seals/$SEAL/grants -H "$J" --data-binar
 call 404 "org B cannot grant" ob POST /seals/$SEAL/grants -H "$J" --data-binary '{"login":"memb"}'
 call 201 "keeper grants with approval" sk POST /seals/$SEAL/grants -H "$J" --data-binary '{"login":"mem","needs_approval":true,"max_uses":5}'
 GRANT=$(field .id)
+call 200 "member's seal list after the grant" mem GET /seals/$SEAL
+[ "$(field .can_sign)" = true ] && ok || bad "granted member can sign"
+[ "$(field .needs_approval)" = true ] && ok || bad "the grant needs approval"
 call 201 "org admin grants auto-sign" oa POST /seals/$SEAL/grants -H "$J" --data-binary '{"login":"sk","auto_sign":true}'
 call 200 "list grants" sk GET /seals/$SEAL/grants
 [ "$(field '.grants | length')" = 2 ] && ok || bad "two grants"
@@ -295,6 +302,8 @@ if $E sample --out "$T/sample.ofd" --pages 2 >/dev/null 2>&1; then
 fi
 call 200 "grant revoked" sk DELETE /grants/$GRANT
 call 409 "grant revoked twice" sk DELETE /grants/$GRANT
+call 200 "member's seal after the grant is revoked" mem GET /seals/$SEAL
+[ "$(field .can_sign)" = false ] && ok || bad "no grant, no signing"
 
 # ---- seal states ----
 call 403 "keeper cannot suspend" sk POST /seals/$SEAL/suspend -H "$J" --data-binary '{"reason":"x"}'
