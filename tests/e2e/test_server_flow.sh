@@ -462,6 +462,23 @@ call 200 "audit without a trusted proxy" aud GET "/audit?actor=aud"
 expect_not_in "$T/body" "203.0.113.5" "X-Forwarded-For is ignored when no proxy is trusted"
 stop_server
 
+# ---- SIGTERM: requests in flight finish, new ones get 503 "stopping" ----
+head -c 1048576 /dev/urandom > "$T/slow.bin"
+start_server
+curl -s -o "$T/slow.body" -w '%{http_code}' --limit-rate 256k -X POST --data-binary @"$T/slow.bin" \
+	"$U/verify" > "$T/slow.code" &
+CPID=$!
+sleep 1 # the upload is under way (about 4 s at 256 KiB/s)
+kill -TERM $SPID
+sleep 0.5
+code=$(curl -s -o "$T/body" -w '%{http_code}' "$U/openapi.json")
+[ "$code" = 503 ] && ok || bad "new request while stopping: HTTP $code, want 503"
+[ "$(field .error.code)" = stopping ] && ok || bad "error code $(field .error.code), want stopping"
+wait $CPID
+[ "$(cat "$T/slow.code")" = 422 ] && ok || bad "request in flight at SIGTERM: HTTP $(cat "$T/slow.code"), want its own answer (422)"
+wait $SPID
+[ $? = 0 ] && ok || bad "server exit status after a graceful stop"
+
 # ---- TLS: HTTPS, Secure cookie, HSTS ----
 if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/tls.key" -out "$T/tls.crt" \
 	-days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1; then
