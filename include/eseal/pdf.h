@@ -61,9 +61,10 @@ typedef struct es_pdf_sign_opts {
 	int certify;         /**< 0 approval; 1 certify no changes, 2 form fill + signing,
 	                          3 + annotations (DocMDP /P); only for a document without signatures */
 	const char *reason, *location, *name, *contact; /**< UTF-8, may be NULL */
-	es_tsa_fn tsa;       /**< timestamp source, required from B-T up; called once more than
-	                          the number of stamps (a dry run sizes /Contents); *token must be
-	                          malloc'd (es_tsa_stamp, es_tsa_fetch) and is freed with free() */
+	es_tsa_fn tsa;       /**< timestamp source, required from B-T up; called once per stamp,
+	                          plus once per signature for a dry run that sizes /Contents when
+	                          tsa_reserve is 0; *token must be malloc'd (es_tsa_stamp,
+	                          es_tsa_fetch) and is freed with free() */
 	void *tsa_ctx;
 	const unsigned char *const *crls; /**< B-LT: DER CRLs for the DSS */
 	const size_t *crl_lens;
@@ -72,11 +73,16 @@ typedef struct es_pdf_sign_opts {
 	const size_t *ocsp_lens;
 	size_t nocsps;
 	STACK_OF(X509) *dss_certs; /**< B-LT: extra certificates (TSA chain ...) */
+	size_t tsa_reserve;  /**< bytes to reserve for a timestamp token from tsa: when non-zero,
+	                          /Contents is sized without calling tsa (its tokens must not be
+	                          longer; es_tsa_token_max_len() gives this for es_tsa_stamp);
+	                          0: a dry run asks tsa (external TSAs).  A token that does not
+	                          fit is not fatal: the update is rebuilt larger and stamped again */
 } es_pdf_sign_opts;
 
 #define ES_PDF_SIGN_OPTS_INIT                                                  \
 	{1, 1, 0, 0, NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL, NULL, ES_PADES_B_T, \
-	 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL}
+	 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, 0}
 
 /** Where one widget landed: page (1-based) and box in displayed mm (x, y = top-left). */
 typedef struct es_pdf_placement {
@@ -92,6 +98,9 @@ typedef struct es_pdf_sign_result {
 	es_pdf_placement placements[ES_PDF_MAX_PLACEMENTS];
 	size_t cms_len;             /**< DER length of the CMS written */
 	size_t contents_reserved;   /**< bytes reserved in /Contents (>= cms_len) */
+	char in_sha256[65];         /**< SHA-256 (lower-case hex) of the input bytes signed over */
+	char out_sha256[65];        /**< SHA-256 of the output file as written; both computed
+	                                 while copying, so callers need not read the files again */
 } es_pdf_sign_result;
 
 /** Seal a PDF.  Writes out_path atomically (temp file in its directory, fsync,

@@ -201,6 +201,15 @@ int es_tsa_token_verify(time_t *gen_time, X509 **signer, const unsigned char *to
 			size_t len, const unsigned char *digest, size_t dlen, int md_nid,
 			X509 *tsa_cert, es_err *err);
 
+/** Upper bound of the DER length of a TimeStampToken that es_tsa_stamp()
+ * makes with tsa_cert and chain (both embedded; any accepted imprint; no
+ * nonce): the room to reserve before stamping, e.g. in
+ * es_pdf_sign_opts.tsa_reserve.  Computed from the certificates' DER
+ * lengths plus a fixed allowance for everything else (src/pki/tsa.c).
+ * @return 0, ES_EINVAL without a certificate, ES_ECRYPTO when one cannot
+ * be encoded. */
+int es_tsa_token_max_len(size_t *out, X509 *tsa_cert, STACK_OF(X509) *chain, es_err *err);
+
 /** Check a CRL's signature with issuer's key (SM3withSM2 with the default
  * id, or ECDSA-SHA256).  0, or ES_EVERIFY (also when the CRL names another
  * issuer).  Does not look at the update times. */

@@ -134,6 +134,21 @@ out:
 	return rc;
 }
 
+/* Dry run: a signature value as long as the key's longest (for ECDSA a
+ * DER SEQUENCE of two full-length INTEGERs), without signing. */
+static int placeholder_sig(CMS_SignerInfo *si, const es_pdf_sign_opts *o, es_err *err)
+{
+	unsigned char buf[EVP_MAX_MD_SIZE * 4];
+	int n = EVP_PKEY_get_size(o->key);
+
+	if (n <= 0 || (size_t)n > sizeof(buf))
+		return es_err_set(err, ES_ECRYPTO, "unexpected signature size %d", n);
+	memset(buf, 0, (size_t)n);
+	if (ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), buf, n) != 1)
+		return es_err_ssl(err, ES_ECRYPTO, "cannot store the signature value");
+	return 0;
+}
+
 static int add_chain(CMS_ContentInfo *cms, const es_pdf_sign_opts *o, es_err *err)
 {
 	for (int i = 0; o->chain && i < sk_X509_num(o->chain); i++) {
@@ -147,7 +162,7 @@ static int add_chain(CMS_ContentInfo *cms, const es_pdf_sign_opts *o, es_err *er
 }
 
 int pdf_cms_make(unsigned char **der, size_t *len, const unsigned char digest[32],
-		 const es_pdf_sign_opts *o, es_err *err)
+		 const es_pdf_sign_opts *o, int dry_run, es_err *err)
 {
 	const unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
 	CMS_ContentInfo *cms = NULL;
@@ -177,9 +192,10 @@ int pdf_cms_make(unsigned char **der, size_t *len, const unsigned char digest[32
 		rc = es_err_ssl(err, ES_ECRYPTO, "cannot add signed attributes");
 		goto out;
 	}
-	if ((rc = sign_attrs(si, o, err)) < 0)
+	if ((rc = dry_run ? placeholder_sig(si, o, err) : sign_attrs(si, o, err)) < 0)
 		goto out;
-	if (o->level >= ES_PADES_B_T && (rc = add_tst(si, o, err)) < 0)
+	if (o->level >= ES_PADES_B_T && !(dry_run && o->tsa_reserve > 0) &&
+	    (rc = add_tst(si, o, err)) < 0)
 		goto out;
 	n = i2d_CMS_ContentInfo(cms, &p);
 	if (n <= 0) {

@@ -21,7 +21,7 @@ static void quiet(void *user, const char *msg)
 
 /* Read the tail: last startxref value and what kind of section it points at
  * (ISO 32000-1 §7.5.5; an update's /Prev must name exactly this offset). */
-static int scan_file(pdfdoc *d, const char *path, es_err *err)
+static int scan_file(pdfdoc *d, const char *path, const char *name, es_err *err)
 {
 	char head[HEADER_SCAN_LEN + 1], tail[ES_PDF_TAIL_LEN + 1], at[16];
 	struct stat st;
@@ -32,21 +32,21 @@ static int scan_file(pdfdoc *d, const char *path, es_err *err)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return es_err_set(err, ES_EIO, "cannot open %s: %s", path, strerror(errno));
+		return es_err_set(err, ES_EIO, "cannot open %s: %s", name, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = es_err_set(err, ES_EIO, "%s is not a readable regular file", path);
+		rc = es_err_set(err, ES_EIO, "%s is not a readable regular file", name);
 		goto out;
 	}
 	d->file_len = st.st_size;
 	n = pread(fd, head, HEADER_SCAN_LEN, 0);
 	if (n < 8 || !memmem(head, (size_t)n, "%PDF-", 5)) {
-		rc = es_err_set(err, ES_EFORMAT, "%s is not a PDF file (no %%PDF- header)", path);
+		rc = es_err_set(err, ES_EFORMAT, "%s is not a PDF file (no %%PDF- header)", name);
 		goto out;
 	}
 	toff = st.st_size > ES_PDF_TAIL_LEN ? st.st_size - ES_PDF_TAIL_LEN : 0;
 	n = pread(fd, tail, ES_PDF_TAIL_LEN, toff);
 	if (n <= 0) {
-		rc = es_err_set(err, ES_EIO, "cannot read %s", path);
+		rc = es_err_set(err, ES_EIO, "cannot read %s", name);
 		goto out;
 	}
 	tail[n] = '\0';
@@ -54,13 +54,13 @@ static int scan_file(pdfdoc *d, const char *path, es_err *err)
 	for (p = tail; (p = memmem(p, (size_t)(tail + n - p), "startxref", 9)) != NULL; p += 9)
 		last = p;
 	if (!last) {
-		rc = es_err_set(err, ES_EPDF, "%s has no startxref; it is damaged: repair it with qpdf first", path);
+		rc = es_err_set(err, ES_EPDF, "%s has no startxref; it is damaged: repair it with qpdf first", name);
 		goto out;
 	}
 	errno = 0;
 	d->startxref = strtoll(last + 9, &p, 10);
 	if (errno || p == last + 9 || d->startxref <= 0 || d->startxref >= st.st_size) {
-		rc = es_err_set(err, ES_EPDF, "%s has a bad startxref; repair it with qpdf first", path);
+		rc = es_err_set(err, ES_EPDF, "%s has a bad startxref; repair it with qpdf first", name);
 		goto out;
 	}
 	memset(at, 0, sizeof(at));
@@ -70,7 +70,7 @@ static int scan_file(pdfdoc *d, const char *path, es_err *err)
 	else if (n > 0 && at[0] >= '0' && at[0] <= '9')
 		d->xref_stream = 1;
 	else
-		rc = es_err_set(err, ES_EPDF, "%s: startxref does not point at a cross-reference section; repair it with qpdf first", path);
+		rc = es_err_set(err, ES_EPDF, "%s: startxref does not point at a cross-reference section; repair it with qpdf first", name);
 out:
 	close(fd);
 	return rc;
@@ -123,13 +123,18 @@ static int read_trailer(pdfdoc *d, es_err *err)
 
 int pdfdoc_open(pdfdoc *d, const char *path, es_err *err)
 {
+	return pdfdoc_open_as(d, path, path, err);
+}
+
+int pdfdoc_open_as(pdfdoc *d, const char *path, const char *name, es_err *err)
+{
 	int rc = 0;
 
 	memset(d, 0, sizeof(*d));
 	if (strlen(path) >= sizeof(d->path))
-		return es_err_set(err, ES_EINVAL, "path too long: %s", path);
+		return es_err_set(err, ES_EINVAL, "path too long: %s", name);
 	memcpy(d->path, path, strlen(path) + 1);
-	if ((rc = scan_file(d, path, err)) < 0)
+	if ((rc = scan_file(d, path, name, err)) < 0)
 		return rc;
 	d->ctx = fz_new_context(NULL, NULL, FZ_STORE_DEFAULT);
 	if (!d->ctx)
@@ -142,10 +147,10 @@ int pdfdoc_open(pdfdoc *d, const char *path, es_err *err)
 		rc = read_trailer(d, err);
 		if (rc == 0 && pdf_was_repaired(d->ctx, d->doc))
 			rc = es_err_set(err, ES_EPDF, "%s has a damaged cross-reference table; "
-					"repair it first (qpdf in.pdf out.pdf)", path);
+					"repair it first (qpdf in.pdf out.pdf)", name);
 	}
 	fz_catch(d->ctx)
-		rc = es_err_set(err, ES_EPDF, "cannot read %s as PDF: %s", path,
+		rc = es_err_set(err, ES_EPDF, "cannot read %s as PDF: %s", name,
 				fz_caught_message(d->ctx));
 	if (rc < 0)
 		pdfdoc_close(d);

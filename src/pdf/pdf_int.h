@@ -13,6 +13,10 @@
 /* Extra /Contents room over the dry-run CMS size: ECDSA values and TSA
  * tokens vary by a few bytes between runs; a real TSA may add more. */
 #define ES_PDF_CONTENTS_MARGIN 2048
+/* With es_pdf_sign_opts.tsa_reserve: room for the unsigned attribute that
+ * carries the token (RFC 5652 5.3: [1] SET, Attribute SEQUENCE, OID, SET;
+ * 25 octets at most here) and for the enclosing lengths growing. */
+#define ES_PDF_TST_ATTR_MAX 64
 #define ES_PDF_MAX_PAGES_SCANNED 100000
 #define ES_PDF_TAIL_LEN 2048
 
@@ -33,6 +37,8 @@ typedef struct pdfdoc {
 } pdfdoc;
 
 int pdfdoc_open(pdfdoc *d, const char *path, es_err *err);
+/** Same, naming the file name (not path) in messages: for a copy. */
+int pdfdoc_open_as(pdfdoc *d, const char *path, const char *name, es_err *err);
 void pdfdoc_close(pdfdoc *d);
 
 /** A widget to place: page (0-based), box in display points (page bounds
@@ -70,7 +76,9 @@ void upd_free(pdfupd *u);
 int upd_alloc(pdfupd *u);
 int upd_obj(pdfupd *u, int num, int gen, es_err *err);
 int upd_endobj(pdfupd *u, es_err *err);
-/** A stream object; dict_extra goes inside << >> before /Length. */
+/** A stream object; dict_extra goes inside << >> before /Length.  flate:
+ * deflate data (results remembered per process by exact content, so a
+ * seal drawing is compressed once per server rather than per signature). */
 int upd_stream(pdfupd *u, int num, const char *dict_extra, const void *data, size_t len,
 	       int flate, es_err *err);
 /** xref section (table or stream like the previous one) + trailer + %%EOF. */
@@ -104,8 +112,10 @@ int raw_copy_entries(es_buf *b, const rawval *dict, const char *const *skip, es_
 int raw_copy_items(es_buf *b, const rawval *arr, es_err *err);
 
 /* ---- CMS (pdf_cms.c) ---- */
-/** PAdES CMS over a SHA-256 digest of the ByteRange bytes (B-T adds the TST). */
+/** PAdES CMS over a SHA-256 digest of the ByteRange bytes (B-T adds the TST).
+ * dry_run: for sizing only; the signature value is a placeholder of the
+ * key's largest signature size, and with o->tsa_reserve no TST is asked. */
 int pdf_cms_make(unsigned char **der, size_t *len, const unsigned char digest[32],
-		 const es_pdf_sign_opts *o, es_err *err);
+		 const es_pdf_sign_opts *o, int dry_run, es_err *err);
 
 #endif

@@ -17,7 +17,7 @@
 #include <openssl/sha.h>
 #include "pdf_int.h"
 
-#define COPY_CHUNK (64 * 1024)
+#define COPY_CHUNK (256 * 1024)
 #define BYTERANGE_WIDTH 64
 #define MAX_CONTENTS_ATTEMPTS 3
 #define SIGFLAGS_SIGNATURES_EXIST 1
@@ -25,6 +25,7 @@
 #define ANNOT_FLAG_PRINT 4
 #define ANNOT_FLAG_HIDDEN_LOCKED 132 /* Print | Locked: invisible doc-timestamp widget */
 #define OUTPUT_MODE 0644
+#define SHA256_LEN 32
 
 typedef struct sigjob {
 	int docts;                 /* 1: /DocTimeStamp (B-LTA) */
@@ -38,6 +39,16 @@ typedef struct sigjob {
 	unsigned char *contents;   /* final /Contents bytes, reserved long (zero padded) */
 	size_t der_len;
 } sigjob;
+
+/* The output while it is built: bytes [0, len) are at fd and were fed to
+ * sha (SHA-256) as they were written, so nothing needs reading back: the
+ * ByteRange digest and the output's digest both continue sha. */
+typedef struct outfile {
+	const char *tmp;
+	int fd;
+	int64_t len;
+	EVP_MD_CTX *sha;
+} outfile;
 
 /* ---------- file helpers ---------- */
 
@@ -58,17 +69,24 @@ static int pwrite_all(int fd, const void *p, size_t n, int64_t off, es_err *err)
 	return 0;
 }
 
-static int copy_file(int out, const char *in_path, int64_t len, es_err *err)
+/* The input, read once: copied to the output and hashed on the way. */
+static int copy_file(outfile *of, const char *in_path, es_err *err)
 {
 	unsigned char *buf = malloc(COPY_CHUNK);
 	int in = open(in_path, O_RDONLY | O_CLOEXEC), rc = 0;
-	int64_t off = 0;
+	int64_t off = 0, len = 0;
+	struct stat st;
 
 	if (!buf || in < 0) {
 		rc = buf ? es_err_set(err, ES_EIO, "cannot open %s: %s", in_path, strerror(errno))
 			 : es_err_set(err, ES_ENOMEM, "out of memory");
 		goto out;
 	}
+	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = es_err_set(err, ES_EIO, "%s is not a readable regular file", in_path);
+		goto out;
+	}
+	len = st.st_size;
 	while (off < len && rc == 0) {
 		ssize_t r = pread(in, buf, COPY_CHUNK, (off_t)off);
 		if (r < 0 && errno == EINTR)
@@ -79,9 +97,12 @@ static int copy_file(int out, const char *in_path, int64_t len, es_err *err)
 		}
 		if (r > len - off)
 			r = (ssize_t)(len - off);
-		rc = pwrite_all(out, buf, (size_t)r, off, err);
+		rc = pwrite_all(of->fd, buf, (size_t)r, off, err);
+		if (rc == 0 && EVP_DigestUpdate(of->sha, buf, (size_t)r) != 1)
+			rc = es_err_ssl(err, ES_ECRYPTO, "SHA-256 failed");
 		off += r;
 	}
+	of->len = off;
 out:
 	if (in >= 0)
 		close(in);
@@ -89,37 +110,87 @@ out:
 	return rc;
 }
 
-/* SHA-256 of the two ByteRange parts, read back from the file in chunks. */
-static int hash_ranges(int fd, const int64_t br[4], unsigned char dg[32], es_err *err)
+static int pread_all(int fd, void *p, size_t n, int64_t off, es_err *err)
 {
-	unsigned char *buf = malloc(COPY_CHUNK);
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	int rc = 0;
+	unsigned char *c = p;
 
-	if (!buf || !c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
-		free(buf);
-		EVP_MD_CTX_free(c);
+	while (n > 0) {
+		ssize_t r = pread(fd, c, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return es_err_set(err, ES_EIO, "cannot read back the output: %s",
+					  r < 0 ? strerror(errno) : "file shorter than written");
+		c += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return 0;
+}
+
+/* Append an update: write it, read that region back (what is on disk is
+ * what we signed; the bytes in front were hashed as they were written),
+ * then let the file's digest take it in.  head (may be NULL) is the file's
+ * digest state already carried through b's first head_len bytes. */
+static int out_append(outfile *of, const es_buf *b, const EVP_MD_CTX *head, size_t head_len,
+		      es_err *err)
+{
+	unsigned char *back = malloc(b->len ? b->len : 1);
+	int rc;
+
+	if (!back)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
-	}
-	for (int part = 0; part < 2 && rc == 0; part++) {
-		int64_t off = br[2 * part], end = off + br[2 * part + 1];
-		while (off < end) {
-			size_t want = end - off > COPY_CHUNK ? COPY_CHUNK : (size_t)(end - off);
-			ssize_t r = pread(fd, buf, want, (off_t)off);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				rc = es_err_set(err, ES_EIO, "cannot read back the output");
-				break;
-			}
-			EVP_DigestUpdate(c, buf, (size_t)r);
-			off += r;
-		}
-	}
-	EVP_DigestFinal_ex(c, dg, NULL);
-	EVP_MD_CTX_free(c);
-	free(buf);
+	if (!head)
+		head_len = 0;
+	if ((rc = pwrite_all(of->fd, b->data, b->len, of->len, err)) == 0 &&
+	    (rc = pread_all(of->fd, back, b->len, of->len, err)) == 0 &&
+	    memcmp(back, b->data, b->len) != 0)
+		rc = es_err_set(err, ES_EIO, "the output changed while it was being signed; nothing written");
+	if (rc == 0 && ((head && EVP_MD_CTX_copy_ex(of->sha, head) != 1) ||
+			EVP_DigestUpdate(of->sha, b->data + head_len, b->len - head_len) != 1))
+		rc = es_err_ssl(err, ES_ECRYPTO, "SHA-256 failed");
+	if (rc == 0)
+		of->len += (int64_t)b->len;
+	free(back);
 	return rc;
+}
+
+/* Lower-case hex SHA-256 of the bytes so far (sha itself goes on). */
+static int out_sha256_hex(char hex[2 * SHA256_LEN + 1], const outfile *of, es_err *err)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char md[SHA256_LEN];
+	int ok = c && EVP_MD_CTX_copy_ex(c, of->sha) == 1 && EVP_DigestFinal_ex(c, md, NULL) == 1;
+
+	EVP_MD_CTX_free(c);
+	if (!ok)
+		return es_err_ssl(err, ES_ECRYPTO, "SHA-256 failed");
+	es_hex_encode(hex, md, sizeof(md));
+	return 0;
+}
+
+/* SHA-256 of the ByteRange: the file so far, then the update in memory
+ * without its /Contents string (ISO 32000-2 §12.8.1).  head gets the
+ * state after the first range, where the output's own digest goes on. */
+static int range_digest(EVP_MD_CTX *head, const outfile *of, const pdfupd *u,
+			const int64_t br[4], unsigned char dg[SHA256_LEN], es_err *err)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	size_t head_len = (size_t)(br[1] - u->base), tail = (size_t)(br[2] - u->base);
+	int ok;
+
+	/* the first range is the file so far plus the update up to '<' */
+	if (br[0] != 0 || u->base != of->len || br[1] < u->base || br[2] < br[1] ||
+	    tail + (size_t)br[3] != u->b.len) {
+		EVP_MD_CTX_free(c);
+		return es_err_set(err, ES_EPDF, "internal error: ByteRange does not fit the update");
+	}
+	ok = c && EVP_MD_CTX_copy_ex(head, of->sha) == 1 &&
+	     EVP_DigestUpdate(head, u->b.data, head_len) == 1 && EVP_MD_CTX_copy_ex(c, head) == 1 &&
+	     EVP_DigestUpdate(c, u->b.data + tail, (size_t)br[3]) == 1 &&
+	     EVP_DigestFinal_ex(c, dg, NULL) == 1;
+	EVP_MD_CTX_free(c);
+	return ok ? 0 : es_err_ssl(err, ES_ECRYPTO, "SHA-256 failed");
 }
 
 /* ---------- document facts (MuPDF, may throw) ---------- */
@@ -262,8 +333,11 @@ static int write_sigdict(pdfupd *u, sigjob *j, int num, es_err *err)
 	if (rc == 0)
 		rc = es_buf_printf(b, err, "%-*s\n/Contents <", BYTERANGE_WIDTH, "[0 0 0 0]");
 	j->br[1] = u->base + (int64_t)b->len - 1;
-	for (size_t i = 0; i < j->reserved && rc == 0; i++)
-		rc = es_buf_puts(b, "00", err);
+	/* "00" per reserved byte, filled in once the CMS exists */
+	if (rc == 0 && (rc = es_buf_reserve(b, 2 * j->reserved, err)) == 0) {
+		memset(b->data + b->len, '0', 2 * j->reserved);
+		b->len += 2 * j->reserved;
+	}
 	if (rc == 0)
 		rc = es_buf_puts(b, ">", err);
 	j->br[2] = u->base + (int64_t)b->len;
@@ -553,19 +627,43 @@ out:
 	return rc;
 }
 
+/* dry_run: only the size matters (pdf_cms_make()). */
 static int make_contents(unsigned char **der, size_t *len, const sigjob *j,
-			 const unsigned char dg[32], es_err *err)
+			 const unsigned char dg[SHA256_LEN], int dry_run, es_err *err)
 {
 	if (!j->docts)
-		return pdf_cms_make(der, len, dg, j->o, err);
+		return pdf_cms_make(der, len, dg, j->o, dry_run, err);
 	/* B-LTA: the TimeStampToken itself is the /Contents (ETSI EN 319 142-1 §5.4.3). */
-	return j->o->tsa(j->o->tsa_ctx, dg, 32, NID_sha256, der, len, err);
+	return j->o->tsa(j->o->tsa_ctx, dg, SHA256_LEN, NID_sha256, der, len, err);
 }
 
-static int fill_contents(int fd, sigjob *j, const unsigned char *der, size_t len, es_err *err)
+/* Bytes to reserve in /Contents.  With tsa_reserve no TSA is asked: the
+ * dry-run CMS has a placeholder signature of the largest size and the
+ * token counts at the caller's bound.  Without it the dry run asks the
+ * TSA, whose token size is not known otherwise (external TSAs). */
+static int contents_size(size_t *out, const sigjob *j, es_err *err)
 {
-	char *hex = malloc(2 * j->reserved + 1);
+	static const unsigned char zero[SHA256_LEN];
+	size_t tst = j->o->level >= ES_PADES_B_T ? j->o->tsa_reserve : 0, len = 0;
+	unsigned char *der = NULL;
 	int rc;
+
+	if (j->docts && tst > 0) {
+		*out = tst;
+		return 0;
+	}
+	if ((rc = make_contents(&der, &len, j, zero, 1, err)) < 0)
+		return rc;
+	free(der);
+	*out = tst > 0 ? len + tst + ES_PDF_TST_ATTR_MAX : len + ES_PDF_CONTENTS_MARGIN;
+	return 0;
+}
+
+/* The DER, hex-encoded, into the zero-filled /Contents of the update; a
+ * copy padded to the reserved length stays in j (the DSS VRI key). */
+static int fill_contents(pdfupd *u, sigjob *j, const unsigned char *der, size_t len, es_err *err)
+{
+	char *hex = malloc(2 * len + 1);
 
 	j->contents = calloc(1, j->reserved);
 	if (!hex || !j->contents) {
@@ -573,49 +671,45 @@ static int fill_contents(int fd, sigjob *j, const unsigned char *der, size_t len
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	}
 	memcpy(j->contents, der, len);
-	es_hex_encode(hex, j->contents, j->reserved);
-	rc = pwrite_all(fd, hex, 2 * j->reserved, j->br[1] + 1, err);
+	es_hex_encode(hex, der, len);
+	memcpy(u->b.data + (j->br[1] + 1 - u->base), hex, 2 * len);
 	free(hex);
 	j->der_len = len;
-	return rc;
+	return 0;
 }
 
-/* One signature revision appended to the file at tmp/fd. */
-static int sig_revision(const char *tmp, int fd, sigjob *j, es_err *err)
+/* One signature revision appended to the output; d is the output so far. */
+static int sig_revision(outfile *of, pdfdoc *d, sigjob *j, es_err *err)
 {
-	unsigned char dg[32] = {0}, dg2[32], *der = NULL;
+	unsigned char dg[SHA256_LEN], *der = NULL;
+	EVP_MD_CTX *head = EVP_MD_CTX_new();
 	size_t len = 0;
-	pdfdoc d;
 	pdfupd u;
 	int rc, attempt;
 
-	if ((rc = pdfdoc_open(&d, tmp, err)) < 0)
-		return rc;
-	upd_init(&u, &d);
-	/* Dry run over a dummy digest to learn the real size (chain, TST). */
-	if ((rc = make_contents(&der, &len, j, dg, err)) < 0)
+	if (!head)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	upd_init(&u, d);
+	if (d->file_len != of->len) {
+		rc = es_err_set(err, ES_EIO, "the output changed while it was being signed; nothing written");
 		goto out;
-	j->reserved = len + ES_PDF_CONTENTS_MARGIN;
+	}
+	if ((rc = contents_size(&j->reserved, j, err)) < 0)
+		goto out;
 	for (attempt = 0; attempt < MAX_CONTENTS_ATTEMPTS; attempt++) {
 		free(der);
 		der = NULL;
 		upd_free(&u);
-		upd_init(&u, &d);
-		fz_try(d.ctx)
-			rc = build_sig_update(&u, &d, j, err);
-		fz_catch(d.ctx)
+		upd_init(&u, d);
+		fz_try(d->ctx)
+			rc = build_sig_update(&u, d, j, err);
+		fz_catch(d->ctx)
 			rc = es_err_set(err, ES_EPDF, "cannot build the signature update: %s",
-					fz_caught_message(d.ctx));
+					fz_caught_message(d->ctx));
 		if (rc < 0)
 			goto out;
-		if ((rc = pwrite_all(fd, u.b.data, u.b.len, u.base, err)) < 0)
-			goto out;
-		if (ftruncate(fd, (off_t)(u.base + (int64_t)u.b.len)) != 0) {
-			rc = es_err_set(err, ES_EIO, "cannot size the output: %s", strerror(errno));
-			goto out;
-		}
-		if ((rc = hash_ranges(fd, j->br, dg, err)) < 0 ||
-		    (rc = make_contents(&der, &len, j, dg, err)) < 0)
+		if ((rc = range_digest(head, of, &u, j->br, dg, err)) < 0 ||
+		    (rc = make_contents(&der, &len, j, dg, 0, err)) < 0)
 			goto out;
 		if (len <= j->reserved)
 			break;
@@ -625,14 +719,12 @@ static int sig_revision(const char *tmp, int fd, sigjob *j, es_err *err)
 		rc = es_err_set(err, ES_ECRYPTO, "the signature keeps growing (%zu bytes)", len);
 		goto out;
 	}
-	rc = fill_contents(fd, j, der, len, err);
-	/* Read the signed bytes back once more: what is on disk is what we signed. */
-	if (rc == 0 && (rc = hash_ranges(fd, j->br, dg2, err)) == 0 && CRYPTO_memcmp(dg, dg2, sizeof(dg)) != 0)
-		rc = es_err_set(err, ES_EIO, "the output changed while it was being signed; nothing written");
+	if ((rc = fill_contents(&u, j, der, len, err)) == 0)
+		rc = out_append(of, &u.b, head, (size_t)(j->br[1] - u.base), err);
 out:
 	free(der);
+	EVP_MD_CTX_free(head);
 	upd_free(&u);
-	pdfdoc_close(&d);
 	return rc;
 }
 
@@ -774,21 +866,23 @@ out:
 	return rc;
 }
 
-static int dss_revision(const char *tmp, int fd, const sigjob *sj, es_err *err)
+static int dss_revision(outfile *of, const sigjob *sj, es_err *err)
 {
 	pdfdoc d;
 	pdfupd u;
 	int rc;
 
-	if ((rc = pdfdoc_open(&d, tmp, err)) < 0)
+	if ((rc = pdfdoc_open(&d, of->tmp, err)) < 0)
 		return rc;
 	upd_init(&u, &d);
 	fz_try(d.ctx)
 		rc = build_dss(&u, &d, sj, err);
 	fz_catch(d.ctx)
 		rc = es_err_set(err, ES_EPDF, "cannot build the DSS update: %s", fz_caught_message(d.ctx));
+	if (rc == 0 && u.base != of->len)
+		rc = es_err_set(err, ES_EIO, "the output changed while it was being signed; nothing written");
 	if (rc == 0)
-		rc = pwrite_all(fd, u.b.data, u.b.len, u.base, err);
+		rc = out_append(of, &u.b, NULL, 0, err);
 	upd_free(&u);
 	pdfdoc_close(&d);
 	return rc;
@@ -820,27 +914,33 @@ static int check_opts(const es_pdf_sign_opts *o, es_err *err)
 	return 0;
 }
 
-/* Check the input and resolve the seal positions (nothing written yet). */
-static int prepare(const char *in, const es_pdf_sign_opts *o, pdfwidget **w, size_t *nw,
-		   char *field, int64_t *len, es_err *err)
+/* The signature revision over the copy of the input: MuPDF reads that copy
+ * once, to check the form, place the seal and build the update (so the
+ * update describes exactly the bytes being signed). */
+static int seal_revision(outfile *of, const char *in_path, sigjob *j, pdfwidget **w,
+			 es_err *err)
 {
+	size_t nw = 0;
 	pdfdoc d;
-	int rc = pdfdoc_open(&d, in, err);
+	int rc = pdfdoc_open_as(&d, of->tmp, in_path, err);
 
 	if (rc < 0)
 		return rc;
-	*len = d.file_len;
 	fz_try(d.ctx)
-		rc = check_doc(&d, o, 0, field, err);
+		rc = check_doc(&d, j->o, 0, j->field, err);
 	fz_catch(d.ctx)
 		rc = es_err_set(err, ES_EPDF, "cannot read the form: %s", fz_caught_message(d.ctx));
 	if (rc == 0)
-		rc = pdf_place(w, nw, &d, o, err);
+		rc = pdf_place(w, &nw, &d, j->o, err);
+	j->w = *w;
+	j->nw = nw;
+	if (rc == 0)
+		rc = sig_revision(of, &d, j, err);
 	pdfdoc_close(&d);
 	return rc;
 }
 
-static int docts_revision(const char *tmp, int fd, const es_pdf_sign_opts *o, es_err *err)
+static int docts_revision(outfile *of, const es_pdf_sign_opts *o, es_err *err)
 {
 	pdfwidget w;
 	sigjob j;
@@ -855,15 +955,15 @@ static int docts_revision(const char *tmp, int fd, const es_pdf_sign_opts *o, es
 	j.o = o;
 	j.w = &w;
 	j.nw = 1;
-	if ((rc = pdfdoc_open(&d, tmp, err)) < 0)
+	if ((rc = pdfdoc_open(&d, of->tmp, err)) < 0)
 		return rc;
 	fz_try(d.ctx)
 		rc = check_doc(&d, o, 1, j.field, err);
 	fz_catch(d.ctx)
 		rc = es_err_set(err, ES_EPDF, "cannot read the form: %s", fz_caught_message(d.ctx));
-	pdfdoc_close(&d);
 	if (rc == 0)
-		rc = sig_revision(tmp, fd, &j, err);
+		rc = sig_revision(of, &d, &j, err);
+	pdfdoc_close(&d);
 	free(j.contents);
 	return rc;
 }
@@ -886,12 +986,15 @@ static int finish_file(int fd, const char *tmp, const char *out, es_err *err)
 	return 0;
 }
 
-static void fill_result(es_pdf_sign_result *res, const sigjob *j)
+static void fill_result(es_pdf_sign_result *res, const sigjob *j, const char *in_sha256,
+			const char *out_sha256)
 {
 	if (!res)
 		return;
 	memset(res, 0, sizeof(*res));
 	snprintf(res->field, sizeof(res->field), "%s", j->field);
+	snprintf(res->in_sha256, sizeof(res->in_sha256), "%s", in_sha256);
+	snprintf(res->out_sha256, sizeof(res->out_sha256), "%s", out_sha256);
 	res->nplacements = j->nw;
 	for (size_t i = 0; i < j->nw && i < ES_PDF_MAX_PLACEMENTS; i++) {
 		const fz_rect *b = &j->w[i].box;
@@ -908,46 +1011,49 @@ static void fill_result(es_pdf_sign_result *res, const sigjob *j)
 int es_pdf_sign(const char *in_path, const char *out_path, const es_pdf_sign_opts *o,
 		es_pdf_sign_result *res, es_err *err)
 {
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX], in_hex[2 * SHA256_LEN + 1], out_hex[2 * SHA256_LEN + 1];
+	outfile of = {tmp, -1, 0, NULL};
 	pdfwidget *w = NULL;
-	size_t nw = 0;
-	int64_t len = 0;
 	sigjob j;
-	int fd = -1, n, rc;
+	int n, rc;
 
 	memset(&j, 0, sizeof(j));
+	j.o = o;
 	if ((rc = check_opts(o, err)) < 0)
 		return rc;
-	if ((rc = prepare(in_path, o, &w, &nw, j.field, &len, err)) < 0)
-		goto out;
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", out_path);
 	if (n < 0 || (size_t)n >= sizeof(tmp)) {
 		rc = es_err_set(err, ES_EINVAL, "output path too long");
 		goto out;
 	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
+	of.sha = EVP_MD_CTX_new();
+	if (!of.sha || EVP_DigestInit_ex(of.sha, EVP_sha256(), NULL) != 1) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto out;
+	}
+	of.fd = mkstemp(tmp);
+	if (of.fd < 0) {
 		rc = es_err_set(err, ES_EIO, "cannot create a file next to %s: %s", out_path, strerror(errno));
 		goto out;
 	}
-	j.o = o;
-	j.w = w;
-	j.nw = nw;
-	if ((rc = copy_file(fd, in_path, len, err)) < 0 || (rc = sig_revision(tmp, fd, &j, err)) < 0)
+	if ((rc = copy_file(&of, in_path, err)) < 0 || (rc = out_sha256_hex(in_hex, &of, err)) < 0 ||
+	    (rc = seal_revision(&of, in_path, &j, &w, err)) < 0)
 		goto out;
-	if (o->level >= ES_PADES_B_LT && (rc = dss_revision(tmp, fd, &j, err)) < 0)
+	if (o->level >= ES_PADES_B_LT && (rc = dss_revision(&of, &j, err)) < 0)
 		goto out;
-	if (o->level >= ES_PADES_B_LTA && (rc = docts_revision(tmp, fd, o, err)) < 0)
+	if (o->level >= ES_PADES_B_LTA && (rc = docts_revision(&of, o, err)) < 0)
 		goto out;
-	if ((rc = finish_file(fd, tmp, out_path, err)) < 0)
+	if ((rc = out_sha256_hex(out_hex, &of, err)) < 0 ||
+	    (rc = finish_file(of.fd, tmp, out_path, err)) < 0)
 		goto out;
-	fill_result(res, &j);
+	fill_result(res, &j, in_hex, out_hex);
 out:
-	if (fd >= 0) {
-		close(fd);
+	if (of.fd >= 0) {
+		close(of.fd);
 		if (rc < 0)
 			unlink(tmp);
 	}
+	EVP_MD_CTX_free(of.sha);
 	free(j.contents);
 	free(w);
 	return rc;

@@ -10,9 +10,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/x509.h>
 #include "eseal/pki.h"
 #include "sigctx.h"
@@ -178,6 +183,210 @@ out:
 	return rc;
 }
 
+/* ---- EC private keys without OSSL_DECODER ----
+ *
+ * OpenSSL 3.0's EVP_PKCS82PKEY() builds a decoder chain for every key it
+ * reads: millions of instructions, twice per signature (seal key, TSA key).
+ * Our wrapped keys are PKCS#8 (RFC 5208) holding an ECPrivateKey (RFC 5915)
+ * on P-256 or the SM2 curve, so those are read here with plain DER and
+ * built with EVP_PKEY_fromdata().  Anything else takes the decoder's path. */
+
+#define DER_SEQUENCE 0x30
+#define DER_INTEGER 0x02
+#define DER_OCTET_STRING 0x04
+#define DER_BIT_STRING 0x03
+#define DER_OID 0x06
+#define DER_CTX0 0xa0 /* [0] EXPLICIT */
+#define DER_CTX1 0xa1 /* [1] EXPLICIT */
+#define DER_HIGH_TAG 0x1f
+#define DER_LONG_LEN 0x80
+#define DER_MAX_LEN_OCTETS 4
+#define EC_PRIVKEY_VERSION 1
+#define EC_FIELD_MAX_LEN 32 /* P-256 and the SM2 curve: 256-bit fields */
+#define EC_POINT_MAX_LEN (1 + 2 * EC_FIELD_MAX_LEN)
+
+typedef struct der_tlv {
+	int tag;
+	const unsigned char *v;
+	size_t len;
+} der_tlv;
+
+/* One TLV at *p: one-octet tags, definite lengths of at most 4 octets. */
+static int der_next(der_tlv *t, const unsigned char **p, const unsigned char *end)
+{
+	const unsigned char *q = *p;
+	size_t len, k;
+
+	if (end - q < 2 || (q[0] & DER_HIGH_TAG) == DER_HIGH_TAG)
+		return -1;
+	t->tag = q[0];
+	len = q[1];
+	q += 2;
+	if (len & DER_LONG_LEN) {
+		k = len & ~(size_t)DER_LONG_LEN;
+		if (k == 0 || k > DER_MAX_LEN_OCTETS || (size_t)(end - q) < k)
+			return -1;
+		for (len = 0; k > 0; k--)
+			len = (len << 8) | *q++;
+	}
+	if (len > (size_t)(end - q))
+		return -1;
+	t->v = q;
+	t->len = len;
+	*p = q + len;
+	return 0;
+}
+
+/* The single TLV inside an EXPLICIT tag. */
+static int der_inner(der_tlv *in, const der_tlv *outer)
+{
+	const unsigned char *q = outer->v, *end = outer->v + outer->len;
+
+	return der_next(in, &q, end) == 0 && q == end ? 0 : -1;
+}
+
+/* The curves we build keys on, by OID; NID_undef for any other. */
+static int curve_nid(const unsigned char *oid, size_t len)
+{
+	static const int known[] = {NID_X9_62_prime256v1, NID_sm2};
+	const ASN1_OBJECT *o;
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		o = OBJ_nid2obj(known[i]);
+		if (o != NULL && (size_t)OBJ_length(o) == len && memcmp(OBJ_get0_data(o), oid, len) == 0)
+			return known[i];
+	}
+	return NID_undef;
+}
+
+/* The parts of an ECPrivateKey we use; pointers borrow the DER. */
+typedef struct ec_priv_der {
+	const unsigned char *priv; /**< privateKey octets */
+	size_t priv_len;
+	int nid;                   /**< curve of [0] parameters, NID_undef when absent */
+	const unsigned char *pub;  /**< publicKey point (after the unused-bits octet) */
+	size_t pub_len;            /**< 0 when absent */
+} ec_priv_der;
+
+/* SEQUENCE { INTEGER 1, OCTET STRING, [0] namedCurve OPTIONAL,
+ * [1] BIT STRING OPTIONAL } (RFC 5915 3) and nothing more. */
+static int ec_priv_parse(ec_priv_der *k, const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der, *end = der + len;
+	der_tlv seq, t, in;
+
+	memset(k, 0, sizeof(*k));
+	k->nid = NID_undef;
+	if (der_next(&seq, &p, end) < 0 || seq.tag != DER_SEQUENCE || p != end)
+		return -1;
+	p = seq.v;
+	end = seq.v + seq.len;
+	if (der_next(&t, &p, end) < 0 || t.tag != DER_INTEGER || t.len != 1 ||
+	    t.v[0] != EC_PRIVKEY_VERSION || der_next(&t, &p, end) < 0 ||
+	    t.tag != DER_OCTET_STRING || t.len == 0 || t.len > EC_FIELD_MAX_LEN)
+		return -1;
+	k->priv = t.v;
+	k->priv_len = t.len;
+	if (p < end && p[0] == DER_CTX0) {
+		/* explicit curve parameters are not a namedCurve: not ours */
+		if (der_next(&t, &p, end) < 0 || der_inner(&in, &t) < 0 || in.tag != DER_OID ||
+		    (k->nid = curve_nid(in.v, in.len)) == NID_undef)
+			return -1;
+	}
+	if (p < end && p[0] == DER_CTX1) {
+		if (der_next(&t, &p, end) < 0 || der_inner(&in, &t) < 0 || in.tag != DER_BIT_STRING ||
+		    in.len < 2 || in.v[0] != 0 || in.len - 1 > EC_POINT_MAX_LEN)
+			return -1;
+		k->pub = in.v + 1;
+		k->pub_len = in.len - 1;
+	}
+	return p == end ? 0 : -1;
+}
+
+/* Public point d*G, uncompressed (RFC 5915 makes publicKey optional). */
+static int ec_pub_derive(unsigned char pub[EC_POINT_MAX_LEN], size_t *len, int nid,
+			 const BIGNUM *d)
+{
+	EC_GROUP *g = EC_GROUP_new_by_curve_name_ex(NULL, NULL, nid);
+	EC_POINT *pt = g != NULL ? EC_POINT_new(g) : NULL;
+	int ok = pt != NULL && EC_POINT_mul(g, pt, d, NULL, NULL, NULL) == 1;
+
+	*len = ok ? EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, pub,
+				       EC_POINT_MAX_LEN, NULL) : 0;
+	EC_POINT_free(pt);
+	EC_GROUP_free(g);
+	return *len > 0 ? 0 : -1;
+}
+
+/* EVP_PKEY ("SM2" for the SM2 curve, as OpenSSL's decoder makes it; "EC"
+ * otherwise) from the parsed parts; NULL on any failure. */
+static EVP_PKEY *ec_key_build(int nid, const ec_priv_der *k)
+{
+	unsigned char pub[EC_POINT_MAX_LEN];
+	size_t pub_len = k->pub_len;
+	BIGNUM *d = BN_secure_new();
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *key = NULL;
+
+	if (d == NULL || BN_bin2bn(k->priv, (int)k->priv_len, d) == NULL || BN_is_zero(d))
+		goto out;
+	if (pub_len > 0)
+		memcpy(pub, k->pub, pub_len);
+	else if (ec_pub_derive(pub, &pub_len, nid, d) < 0)
+		goto out;
+	bld = OSSL_PARAM_BLD_new();
+	if (bld == NULL ||
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, OBJ_nid2sn(nid), 0) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) != 1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, pub_len) != 1 ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
+		goto out;
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, nid == NID_sm2 ? "SM2" : "EC", NULL);
+	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_KEYPAIR, params) != 1) {
+		EVP_PKEY_free(key);
+		key = NULL;
+	}
+out:
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params); /* clears the secure part holding d */
+	OSSL_PARAM_BLD_free(bld);
+	BN_clear_free(d);
+	return key;
+}
+
+EVP_PKEY *es_ec_key_from_p8(const PKCS8_PRIV_KEY_INFO *p8)
+{
+	const ASN1_OBJECT *alg_oid = NULL;
+	const X509_ALGOR *alg = NULL;
+	const unsigned char *pk = NULL;
+	const void *pval = NULL;
+	int pklen = 0, ptype = V_ASN1_UNDEF, nid = NID_undef;
+	ec_priv_der k;
+	EVP_PKEY *key;
+
+	if (PKCS8_pkey_get0(&alg_oid, &pk, &pklen, &alg, p8) != 1 ||
+	    OBJ_obj2nid(alg_oid) != NID_X9_62_id_ecPublicKey || pklen <= 0 ||
+	    ec_priv_parse(&k, pk, (size_t)pklen) < 0)
+		return NULL;
+	X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+	if (ptype == V_ASN1_OBJECT)
+		nid = OBJ_obj2nid(pval);
+	else if (ptype != V_ASN1_UNDEF && ptype != V_ASN1_NULL)
+		return NULL;
+	/* The curve may be named in either place; both must then agree. */
+	if (nid == NID_undef)
+		nid = k.nid;
+	if ((nid != NID_X9_62_prime256v1 && nid != NID_sm2) || (k.nid != NID_undef && k.nid != nid))
+		return NULL;
+	ERR_set_mark();
+	key = ec_key_build(nid, &k);
+	ERR_pop_to_mark();
+	return key;
+}
+
 int es_key_unwrap(EVP_PKEY **out, const unsigned char *blob, size_t len,
 		  const unsigned char kek[ES_KEK_LEN], const char *aad, es_err *err)
 {
@@ -192,7 +401,7 @@ int es_key_unwrap(EVP_PKEY **out, const unsigned char *blob, size_t len,
 		return rc;
 	p = der;
 	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)n);
-	if (p8 != NULL && p == der + n)
+	if (p8 != NULL && p == der + n && (*out = es_ec_key_from_p8(p8)) == NULL)
 		*out = EVP_PKCS82PKEY(p8);
 	if (*out == NULL) {
 		rc = es_err_ssl(err, ES_EFORMAT, "decrypted data is not a PKCS#8 private key");

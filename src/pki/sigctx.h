@@ -6,6 +6,9 @@
 
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
+#include <openssl/pkcs7.h>
+#include <openssl/ts.h>
+#include <openssl/x509.h>
 #include "eseal/pki.h"
 
 /** Digest-sign (sign != 0) or digest-verify context for key: SM3 with the
@@ -18,6 +21,23 @@ void es_md_ctx_free(EVP_MD_CTX *mctx);
  * Returns 0 or ES_EVERIFY. */
 int es_sig_verify_tbs(EVP_PKEY *pub, const unsigned char *tbs, size_t len,
 		      const ASN1_BIT_STRING *sig, es_err *err);
+
+/** The private key of p8 when it is an ECPrivateKey (RFC 5915) on P-256 or
+ * the SM2 curve with a named curve, built with EVP_PKEY_fromdata() ("SM2"
+ * type for the SM2 curve, like OpenSSL's decoder); the public point is
+ * computed when absent.  NULL for anything else or anything unexpected:
+ * then use EVP_PKCS82PKEY(), which is far slower in OpenSSL 3.0 (it builds
+ * an OSSL_DECODER chain per key).  Leaves no OpenSSL error behind. */
+EVP_PKEY *es_ec_key_from_p8(const PKCS8_PRIV_KEY_INFO *p8);
+
+/** Check a TimeStampToken this TSA just made, from the structure in hand
+ * (no re-encoding, no parsing of the certificates it carries): one
+ * SignerInfo naming cert with its ESS signing-certificate binding, the
+ * digest of cert's family (SM3 or SHA-256), contentType and messageDigest
+ * matching the TSTInfo, the signature over the signed attributes under
+ * cert's key (es_md_ctx_new() rules), and want's imprint inside the signed
+ * TSTInfo.  Returns 0, ES_EVERIFY, or another code when unusable. */
+int es_tsa_token_self_check(PKCS7 *p7, TS_MSG_IMPRINT *want, X509 *cert, es_err *err);
 
 /** Copy an OpenSSL-allocated DER (from i2d) into a malloc'd buffer. */
 int es_der_dup(unsigned char **out, size_t *outlen, const unsigned char *der, int len,

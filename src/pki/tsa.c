@@ -270,22 +270,32 @@ static int sm2_signer_add(CMS_ContentInfo *cms, X509 *cert, EVP_PKEY *key, int f
 	return ess_v2_add(si, cert);
 }
 
+/* The certificates go into the PKCS7 after the round trip below, not into
+ * the CMS: parsing them back (d2i_PKCS7) would cost an OpenSSL 3.0 key
+ * decoder per certificate.  They are outside the signature (RFC 5652 5.1). */
+static int certs_add(PKCS7 *p7, X509 *cert, STACK_OF(X509) *chain)
+{
+	int ok = PKCS7_add_certificate(p7, cert) == 1;
+
+	for (int i = 0; ok && chain != NULL && i < sk_X509_num(chain); i++)
+		ok = X509_cmp(sk_X509_value(chain, i), cert) == 0 ||
+		     PKCS7_add_certificate(p7, sk_X509_value(chain, i)) == 1;
+	return ok;
+}
+
 static int sm2_token_sign(PKCS7 **out, TS_TST_INFO *tst, X509 *cert, EVP_PKEY *key,
 			  STACK_OF(X509) *chain, int with_certs, es_err *err)
 {
-	int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | (with_certs ? 0 : CMS_NOCERTS);
+	int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_NOCERTS;
 	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
 	unsigned char *tder = NULL, *cder = NULL;
 	const unsigned char *p;
 	BIO *content = NULL;
-	int tlen = -1, clen = -1, i, ok;
+	int tlen = -1, clen = -1, ok;
 
 	*out = NULL;
 	ok = cms != NULL && CMS_set1_eContentType(cms, OBJ_nid2obj(NID_id_smime_ct_TSTInfo)) == 1 &&
 	     sm2_signer_add(cms, cert, key, flags & ~CMS_PARTIAL) == 0;
-	for (i = 0; ok && with_certs && chain != NULL && i < sk_X509_num(chain); i++)
-		ok = X509_cmp(sk_X509_value(chain, i), cert) == 0 ||
-		     CMS_add1_cert(cms, sk_X509_value(chain, i)) == 1;
 	if (ok)
 		tlen = i2d_TS_TST_INFO(tst, &tder);
 	if (tlen > 0)
@@ -296,7 +306,7 @@ static int sm2_token_sign(PKCS7 **out, TS_TST_INFO *tst, X509 *cert, EVP_PKEY *k
 	p = cder;
 	if (clen > 0)
 		*out = d2i_PKCS7(NULL, &p, clen);
-	ok = *out != NULL && p == cder + clen;
+	ok = *out != NULL && p == cder + clen && (!with_certs || certs_add(*out, cert, chain));
 	if (!ok) {
 		PKCS7_free(*out);
 		*out = NULL;
@@ -369,30 +379,22 @@ static int resp_granted(TS_RESP *resp)
 	       TS_RESP_get_token(resp) != NULL;
 }
 
-/* Check a granted response before it leaves: token verifies under cert and
- * carries the request's imprint. */
+/* Check a granted response before it leaves (verify what we sign): the
+ * token in hand is checked under cert and must carry the request's
+ * imprint (es_tsa_token_self_check). */
 static int resp_self_check(TS_RESP *resp, const unsigned char *der, size_t len, X509 *cert,
 			   es_err *err)
 {
 	const unsigned char *p = der;
 	TS_REQ *req = d2i_TS_REQ(NULL, &p, (long)len);
 	TS_MSG_IMPRINT *imp = req != NULL ? TS_REQ_get_msg_imprint(req) : NULL;
-	unsigned char *tok = NULL;
-	const ASN1_OBJECT *oid = NULL;
-	int n, rc;
+	int rc;
 
 	if (imp == NULL) {
 		TS_REQ_free(req);
 		return es_err_set(err, ES_ECRYPTO, "granted a request that does not parse");
 	}
-	X509_ALGOR_get0(&oid, NULL, NULL, TS_MSG_IMPRINT_get_algo(imp));
-	n = i2d_PKCS7(TS_RESP_get_token(resp), &tok);
-	rc = n > 0 ? es_tsa_token_verify(NULL, NULL, tok, (size_t)n,
-					 ASN1_STRING_get0_data(TS_MSG_IMPRINT_get_msg(imp)),
-					 (size_t)ASN1_STRING_length(TS_MSG_IMPRINT_get_msg(imp)),
-					 OBJ_obj2nid(oid), cert, err)
-		   : es_err_ssl(err, ES_ECRYPTO, "cannot encode the timestamp token");
-	OPENSSL_free(tok);
+	rc = es_tsa_token_self_check(TS_RESP_get_token(resp), imp, cert, err);
 	TS_REQ_free(req);
 	if (rc < 0)
 		return es_err_set(err, ES_ECRYPTO, "new timestamp token does not verify; not issued");
@@ -488,6 +490,84 @@ out:
 	return rc;
 }
 
+/* ---- size of a token before making it ----
+ *
+ * Upper bounds of every part of an es_tsa_stamp() token except the
+ * certificates and the TSA certificate's names and serial, each TLV header
+ * counted at its longest for a token under 64 KiB (tag, 0x82, 2 octets).
+ * RFC 5652 5.1-5.4 (SignedData, SignerInfo), RFC 3161 2.4.2 (TSTInfo),
+ * RFC 5035 (ESS signing-certificate-v2). */
+#define TOK_HDR 4
+#define TOK_OID 16                                /* every fixed OID here is shorter */
+#define TOK_ALGID (TOK_HDR + TOK_OID + 2)         /* OID and NULL parameters */
+#define TOK_SMALL_INT 3                           /* versions */
+#define TOK_TIME (TOK_HDR + 24)                   /* GeneralizedTime with fraction */
+#define TOK_DIGEST (TOK_HDR + EVP_MAX_MD_SIZE)    /* OCTET STRING of a digest */
+#define TOK_SERIAL (TOK_HDR + 21)                 /* TSTInfo serial, up to 20 octets + sign */
+#define TOK_ACCURACY (TOK_HDR + 3 * (TOK_HDR + 4))
+#define TOK_BOOL 3                                /* ordering */
+#define TOK_ATTR(value) (TOK_HDR + TOK_OID + TOK_HDR + (value))
+/* version, imprint, serial, genTime, accuracy, ordering, tsa [0] [4]
+ * (the policy OID is counted as encoded) */
+#define TOK_TSTINFO_FIXED                                                       \
+	(TOK_HDR + TOK_SMALL_INT + (TOK_HDR + TOK_ALGID + TOK_DIGEST) +           \
+	 TOK_SERIAL + TOK_TIME + TOK_ACCURACY + TOK_BOOL + 2 * TOK_HDR)
+/* ContentInfo, OID, [0], SignedData, version, digestAlgorithms,
+ * encapContentInfo (OID, [0], OCTET STRING), certificates [0], signerInfos */
+#define TOK_SIGNED_DATA_FIXED                                                   \
+	(3 * TOK_HDR + TOK_OID + TOK_SMALL_INT + (TOK_HDR + TOK_ALGID) +          \
+	 (TOK_HDR + TOK_OID + 2 * TOK_HDR) + 2 * TOK_HDR)
+/* SigningCertificateV2, certs, ESSCertIDv2, hashAlgorithm, certHash,
+ * issuerSerial (GeneralNames, [4]) */
+#define TOK_ESS_V2_FIXED (3 * TOK_HDR + TOK_ALGID + TOK_DIGEST + 3 * TOK_HDR)
+/* SignerInfo, version, issuerAndSerialNumber, digestAlgorithm, [0] signed
+ * attributes (contentType, signingTime, messageDigest, ESS v2),
+ * signatureAlgorithm, signature OCTET STRING */
+#define TOK_SIGNER_FIXED                                                        \
+	(TOK_HDR + TOK_SMALL_INT + TOK_HDR + TOK_ALGID + TOK_HDR +                \
+	 TOK_ATTR(TOK_OID) + TOK_ATTR(TOK_TIME) + TOK_ATTR(TOK_DIGEST) +           \
+	 TOK_ATTR(TOK_ESS_V2_FIXED) + TOK_ALGID + TOK_HDR)
+#define TOK_FIXED (TOK_TSTINFO_FIXED + TOK_SIGNED_DATA_FIXED + TOK_SIGNER_FIXED)
+
+static int der_len_add(size_t *sum, int n, es_err *err)
+{
+	if (n <= 0)
+		return es_err_ssl(err, ES_ECRYPTO, "cannot encode a TSA certificate or the TSA policy");
+	*sum += (size_t)n;
+	return 0;
+}
+
+int es_tsa_token_max_len(size_t *out, X509 *tsa_cert, STACK_OF(X509) *chain, es_err *err)
+{
+	EVP_PKEY *pub = tsa_cert != NULL ? X509_get0_pubkey(tsa_cert) : NULL;
+	ASN1_OBJECT *policy = OBJ_txt2obj(ES_TSA_POLICY_OID, 1);
+	int policy_len = policy != NULL ? i2d_ASN1_OBJECT(policy, NULL) : -1;
+	size_t n = TOK_FIXED, names = 0;
+	int rc = 0;
+
+	*out = 0;
+	ASN1_OBJECT_free(policy);
+	if (pub == NULL || EVP_PKEY_get_size(pub) <= 0)
+		return es_err_set(err, ES_EINVAL, "a TSA certificate with a usable key is needed");
+	if ((rc = der_len_add(&n, policy_len, err)) < 0)
+		return rc;
+	n += (size_t)EVP_PKEY_get_size(pub); /* largest signature value */
+	/* tsa name in TSTInfo; issuer and serial in issuerAndSerialNumber and
+	 * again in an ESS issuerSerial */
+	if ((rc = der_len_add(&n, i2d_X509_NAME(X509_get_subject_name(tsa_cert), NULL), err)) < 0 ||
+	    (rc = der_len_add(&names, i2d_X509_NAME(X509_get_issuer_name(tsa_cert), NULL), err)) < 0 ||
+	    (rc = der_len_add(&names, i2d_ASN1_INTEGER(X509_get0_serialNumber(tsa_cert), NULL), err)) < 0 ||
+	    (rc = der_len_add(&n, i2d_X509(tsa_cert, NULL), err)) < 0)
+		return rc;
+	n += 2 * names;
+	/* every chain member counted, as the P-256 TSA embeds duplicates too */
+	for (int i = 0; chain != NULL && i < sk_X509_num(chain); i++)
+		if ((rc = der_len_add(&n, i2d_X509(sk_X509_value(chain, i), NULL), err)) < 0)
+			return rc;
+	*out = n;
+	return 0;
+}
+
 /* ---- checking a token ---- */
 
 static int token_parse(PKCS7 **p7, TS_TST_INFO **tst, const unsigned char *der, size_t len,
@@ -577,16 +657,15 @@ static ASN1_OCTET_STRING *econtent(PKCS7 *p7)
 	return inner->d.other->value.octet_string;
 }
 
-/* SM3withSM2 over DER(signedAttrs) with the default id; messageDigest and
- * contentType checked by hand (RFC 5652 5.4, 5.6). */
-static int sm2_signature_check(PKCS7 *p7, PKCS7_SIGNER_INFO *si, X509 *signer, es_err *err)
+/* contentType and messageDigest signed attributes against the TSTInfo
+ * content, checked by hand (RFC 5652 5.4, 5.6). */
+static int attrs_match_content(PKCS7 *p7, PKCS7_SIGNER_INFO *si, es_err *err)
 {
 	ASN1_OCTET_STRING *content = econtent(p7), *md_attr = PKCS7_digest_from_attributes(si->auth_attr);
 	ASN1_TYPE *ct = PKCS7_get_signed_attribute(si, NID_pkcs9_contentType);
 	const EVP_MD *md = EVP_get_digestbyobj(si->digest_alg->algorithm);
-	unsigned char dig[EVP_MAX_MD_SIZE], *attrs = NULL;
+	unsigned char dig[EVP_MAX_MD_SIZE];
 	unsigned int dn = 0;
-	int an, rc;
 
 	if (content == NULL || md_attr == NULL || md == NULL || ct == NULL ||
 	    ct->type != V_ASN1_OBJECT || OBJ_obj2nid(ct->value.object) != NID_id_smime_ct_TSTInfo)
@@ -597,9 +676,30 @@ static int sm2_signature_check(PKCS7 *p7, PKCS7_SIGNER_INFO *si, X509 *signer, e
 	if ((int)dn != ASN1_STRING_length(md_attr) ||
 	    CRYPTO_memcmp(dig, ASN1_STRING_get0_data(md_attr), dn) != 0)
 		return es_err_set(err, ES_EVERIFY, "timestamp content does not match its signature");
-	an = ASN1_item_i2d((ASN1_VALUE *)si->auth_attr, &attrs, ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
-	if (an <= 0)
-		return es_err_ssl(err, ES_EFORMAT, "cannot encode timestamp signed attributes");
+	return 0;
+}
+
+/* DER of the signed attributes as the signature covers them: the SET OF
+ * encoding (RFC 5652 5.4).  Returns the length (*der: OPENSSL_free) or a
+ * negative code. */
+static int attrs_der(unsigned char **der, PKCS7_SIGNER_INFO *si, es_err *err)
+{
+	int n = ASN1_item_i2d((ASN1_VALUE *)si->auth_attr, der, ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
+
+	return n > 0 ? n : es_err_ssl(err, ES_EFORMAT, "cannot encode timestamp signed attributes");
+}
+
+/* SM3withSM2 over DER(signedAttrs) with the default id. */
+static int sm2_signature_check(PKCS7 *p7, PKCS7_SIGNER_INFO *si, X509 *signer, es_err *err)
+{
+	unsigned char *attrs = NULL;
+	int an, rc;
+
+	if ((rc = attrs_match_content(p7, si, err)) < 0)
+		return rc;
+	an = attrs_der(&attrs, si, err);
+	if (an < 0)
+		return an;
 	rc = es_sm2_verify(X509_get0_pubkey(signer), ASN1_STRING_get0_data(si->enc_digest),
 			   (size_t)ASN1_STRING_length(si->enc_digest), attrs, (size_t)an, err);
 	OPENSSL_free(attrs);
@@ -690,6 +790,52 @@ out:
 	TS_TST_INFO_free(tst);
 	PKCS7_free(p7);
 	return rc;
+}
+
+/* The imprint of the TSTInfo bytes that were signed (not of a TS_TST_INFO
+ * kept beside them) against want. */
+static int signed_imprint_check(PKCS7 *p7, TS_MSG_IMPRINT *want, es_err *err)
+{
+	ASN1_OCTET_STRING *content = econtent(p7);
+	const unsigned char *p = ASN1_STRING_get0_data(content);
+	ASN1_STRING *msg = TS_MSG_IMPRINT_get_msg(want);
+	const ASN1_OBJECT *oid = NULL;
+	TS_TST_INFO *tst;
+	int ok;
+
+	tst = d2i_TS_TST_INFO(NULL, &p, ASN1_STRING_length(content));
+	X509_ALGOR_get0(&oid, NULL, NULL, TS_MSG_IMPRINT_get_algo(want));
+	ok = tst != NULL && p == ASN1_STRING_get0_data(content) + ASN1_STRING_length(content) &&
+	     TS_TST_INFO_get_version(tst) == 1 &&
+	     imprint_matches(tst, ASN1_STRING_get0_data(msg), (size_t)ASN1_STRING_length(msg),
+			     OBJ_obj2nid(oid));
+	TS_TST_INFO_free(tst);
+	return ok ? 0 : es_err_set(err, ES_EVERIFY, "new timestamp is for other data");
+}
+
+int es_tsa_token_self_check(PKCS7 *p7, TS_MSG_IMPRINT *want, X509 *cert, es_err *err)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(cert);
+	int md_nid = es_key_alg(pub) == ES_ALG_SM2 ? NID_sm3 : NID_sha256;
+	PKCS7_SIGNER_INFO *si;
+	unsigned char *attrs = NULL;
+	int an, rc;
+
+	if (p7 == NULL || !PKCS7_type_is_signed(p7) ||
+	    sk_PKCS7_SIGNER_INFO_num(PKCS7_get_signer_info(p7)) != 1)
+		return es_err_set(err, ES_EVERIFY, "new timestamp token has no single signer");
+	si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7), 0);
+	/* es_md_ctx_new() hashes with the family's digest: the token must say so. */
+	if (!signer_matches(si, cert) || OBJ_obj2nid(si->digest_alg->algorithm) != md_nid)
+		return es_err_set(err, ES_EVERIFY, "new timestamp names another signer or digest");
+	if ((rc = ess_check(si, cert, err)) < 0 || (rc = attrs_match_content(p7, si, err)) < 0)
+		return rc;
+	an = attrs_der(&attrs, si, err);
+	if (an < 0)
+		return an;
+	rc = es_sig_verify_tbs(pub, attrs, (size_t)an, si->enc_digest, err);
+	OPENSSL_free(attrs);
+	return rc < 0 ? rc : signed_imprint_check(p7, want, err);
 }
 
 /* ---- client ---- */

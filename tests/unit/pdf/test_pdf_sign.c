@@ -1020,6 +1020,96 @@ static void lt_adds_dss_and_lta_adds_doc_timestamp(void **state)
 	X509_CRL_free(c);
 }
 
+/* SHA-256 (lower-case hex) of a file, computed here independently. */
+static void file_sha256(const char *file, char hex[65])
+{
+	size_t len;
+	unsigned char *b = slurp(file, &len), md[32];
+
+	SHA256(b, len, md);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	free(b);
+}
+
+static void tsa_reserve_sizes_contents_without_a_dry_run_stamp(void **state)
+{
+	es_pdf_sign_opts o = opts(ES_PADES_B_T);
+	es_pdf_sign_result res;
+	es_err err = ES_ERR_INIT;
+	size_t bound = 0;
+	int calls;
+
+	(void)state;
+	/* the test TSA builds tokens like es_tsa_stamp's P-256 TSA */
+	assert_int_equal(es_tsa_token_max_len(&bound, tsa, tsa_chain, &err), 0);
+	calls = tsa_calls;
+	assert_int_equal(es_pdf_sign(path("plain.pdf"), path("dry.pdf"), &o, &res, &err), 0);
+	assert_int_equal(tsa_calls - calls, 2); /* dry run + the stamp */
+	o.tsa_reserve = bound;
+	calls = tsa_calls;
+	assert_int_equal(es_pdf_sign(path("plain.pdf"), path("res.pdf"), &o, &res, &err), 0);
+	assert_int_equal(tsa_calls - calls, 1);
+	assert_true(res.contents_reserved >= res.cms_len);
+	assert_true(res.contents_reserved < res.cms_len + 1024);
+	check_pdfsig(path("res.pdf"), 1);
+	check_qpdf(path("res.pdf"));
+	check_openssl_verify(path("res.pdf"), 1);
+	/* an underestimate costs one more stamp, not the signature */
+	o.tsa_reserve = 1;
+	calls = tsa_calls;
+	assert_int_equal(es_pdf_sign(path("plain.pdf"), path("under.pdf"), &o, &res, &err), 0);
+	assert_int_equal(tsa_calls - calls, 2);
+	check_pdfsig(path("under.pdf"), 1);
+	check_openssl_verify(path("under.pdf"), 1);
+	/* B-LTA: the document timestamp is sized by the bound too */
+	o.tsa_reserve = bound;
+	o.level = ES_PADES_B_LTA;
+	o.dss_certs = tsa_chain;
+	calls = tsa_calls;
+	assert_int_equal(es_pdf_sign(path("plain.pdf"), path("res-lta.pdf"), &o, &res, &err), 0);
+	assert_int_equal(tsa_calls - calls, 2);
+	check_qpdf(path("res-lta.pdf"));
+	check_openssl_verify(path("res-lta.pdf"), 1);
+	CMS_ContentInfo_free(check_cms(path("res-lta.pdf"), 2));
+	assert_int_equal(run("openssl ts -verify -data %s -in %s -token_in -CAfile %s >/dev/null 2>&1",
+			     path("content.bin"), path("cms.der"), path("root.pem")), 0);
+	/* B-B never asks the TSA */
+	o = opts(ES_PADES_B_B);
+	calls = tsa_calls;
+	assert_int_equal(es_pdf_sign(path("plain.pdf"), path("bb2.pdf"), &o, &res, &err), 0);
+	assert_int_equal(tsa_calls, calls);
+}
+
+static void result_reports_input_and_output_sha256(void **state)
+{
+	const char *inputs[] = {"plain.pdf", "big.pdf", "objstm.pdf"};
+	es_pades_level levels[] = {ES_PADES_B_B, ES_PADES_B_T, ES_PADES_B_LTA};
+	es_pdf_sign_result res;
+	es_err err = ES_ERR_INIT;
+	char want[65];
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		es_pdf_sign_opts o = opts(levels[i]);
+		o.page = ES_PDF_PAGE_LAST;
+		o.dss_certs = tsa_chain;
+		assert_int_equal(run("cp %s %s", path(inputs[i]), path("sha-in.pdf")), 0);
+		file_sha256(path("sha-in.pdf"), want);
+		assert_int_equal(es_pdf_sign(path("sha-in.pdf"), path("sha-out.pdf"), &o, &res, &err), 0);
+		assert_string_equal(res.in_sha256, want);
+		file_sha256(path("sha-out.pdf"), want);
+		assert_string_equal(res.out_sha256, want);
+		check_qpdf(path("sha-out.pdf"));
+		/* in place: the input digest is of the bytes before signing */
+		file_sha256(path("sha-out.pdf"), want);
+		assert_int_equal(es_pdf_sign(path("sha-out.pdf"), path("sha-out.pdf"), &o, &res, &err), 0);
+		assert_string_equal(res.in_sha256, want);
+		file_sha256(path("sha-out.pdf"), want);
+		assert_string_equal(res.out_sha256, want);
+	}
+}
+
 static void page_helpers_report_size_count_and_render(void **state)
 {
 	es_err err = ES_ERR_INIT;
@@ -1058,6 +1148,8 @@ int main(void)
 		cmocka_unit_test(encrypted_and_broken_inputs_are_refused),
 		cmocka_unit_test(certify_first_then_approval),
 		cmocka_unit_test(lt_adds_dss_and_lta_adds_doc_timestamp),
+		cmocka_unit_test(tsa_reserve_sizes_contents_without_a_dry_run_stamp),
+		cmocka_unit_test(result_reports_input_and_output_sha256),
 		cmocka_unit_test(page_helpers_report_size_count_and_render),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

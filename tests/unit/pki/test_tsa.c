@@ -11,6 +11,7 @@
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
 #include "pki_test.h"
+#include "pki/sigctx.h"
 #include "util/util.h"
 
 static es_pki_family sm2, p256;
@@ -327,6 +328,156 @@ static void sm2_token_has_ess_v2_and_sm2_signature_algorithm(void **state)
 	pt_rmtree(dir);
 }
 
+static TS_MSG_IMPRINT *imprint_new(int md_nid, const unsigned char *d, int dlen)
+{
+	TS_MSG_IMPRINT *imp = TS_MSG_IMPRINT_new();
+	X509_ALGOR *alg = X509_ALGOR_new();
+
+	assert_int_equal(X509_ALGOR_set0(alg, OBJ_nid2obj(md_nid), V_ASN1_NULL, NULL), 1);
+	assert_int_equal(TS_MSG_IMPRINT_set_algo(imp, alg), 1);
+	assert_int_equal(TS_MSG_IMPRINT_set_msg(imp, (unsigned char *)d, dlen), 1);
+	X509_ALGOR_free(alg);
+	return imp;
+}
+
+static PKCS7 *token_p7(const unsigned char *tok, size_t len)
+{
+	const unsigned char *p = tok;
+	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)len);
+
+	assert_non_null(p7);
+	return p7;
+}
+
+/* Flip one bit of a byte inside an ASN1_STRING of the parsed token. */
+static void flip(ASN1_STRING *s, int at)
+{
+	unsigned char *d = (unsigned char *)ASN1_STRING_get0_data(s);
+
+	assert_true(at < ASN1_STRING_length(s));
+	d[at] ^= 0x01;
+}
+
+static void self_check_accepts_new_tokens_and_catches_changes(void **state)
+{
+	es_pki_family *fams[] = {&p256, &sm2};
+	STACK_OF(X509) *chains[] = {p256_chain, sm2_chain};
+	unsigned char other[32], *tok = NULL;
+	size_t len = 0;
+	es_err err = ES_ERR_INIT;
+
+	(void)state;
+	memcpy(other, digest, 32);
+	other[0] ^= 0x80;
+	for (int i = 0; i < 2; i++) {
+		es_pki_family *f = fams[i];
+		TS_MSG_IMPRINT *want = imprint_new(NID_sha256, digest, 32);
+		TS_MSG_IMPRINT *wrong = imprint_new(NID_sha256, other, 32);
+		TS_MSG_IMPRINT *wrong_alg = imprint_new(NID_sm3, digest, 32);
+		PKCS7 *p7;
+		PKCS7_SIGNER_INFO *si;
+
+		assert_int_equal(es_tsa_stamp(&tok, &len, digest, 32, NID_sha256, f->tsa, f->tsa_key,
+					      chains[i], &err), 0);
+		p7 = token_p7(tok, len);
+		si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7), 0);
+		assert_int_equal(es_tsa_token_self_check(p7, want, f->tsa, &err), 0);
+		assert_int_equal(es_tsa_token_self_check(p7, wrong, f->tsa, &err), ES_EVERIFY);
+		assert_int_equal(es_tsa_token_self_check(p7, wrong_alg, f->tsa, &err), ES_EVERIFY);
+		assert_int_equal(es_tsa_token_self_check(p7, want, f->ocsp, &err), ES_EVERIFY);
+		assert_int_equal(es_tsa_token_self_check(NULL, want, f->tsa, &err), ES_EVERIFY);
+		/* the signature value */
+		flip(si->enc_digest, ASN1_STRING_length(si->enc_digest) - 3);
+		assert_int_equal(es_tsa_token_self_check(p7, want, f->tsa, &err), ES_EVERIFY);
+		flip(si->enc_digest, ASN1_STRING_length(si->enc_digest) - 3);
+		/* the TSTInfo content (its messageDigest no longer matches) */
+		flip(p7->d.sign->contents->d.other->value.octet_string, 20);
+		assert_int_equal(es_tsa_token_self_check(p7, want, f->tsa, &err), ES_EVERIFY);
+		assert_non_null(strstr(err.msg, "does not match"));
+		flip(p7->d.sign->contents->d.other->value.octet_string, 20);
+		/* a signed attribute (the signature no longer covers it) */
+		flip(PKCS7_digest_from_attributes(si->auth_attr), 0);
+		assert_int_equal(es_tsa_token_self_check(p7, want, f->tsa, &err), ES_EVERIFY);
+		flip(PKCS7_digest_from_attributes(si->auth_attr), 0);
+		assert_int_equal(es_tsa_token_self_check(p7, want, f->tsa, &err), 0);
+		PKCS7_free(p7);
+		free(tok);
+		TS_MSG_IMPRINT_free(want);
+		TS_MSG_IMPRINT_free(wrong);
+		TS_MSG_IMPRINT_free(wrong_alg);
+	}
+}
+
+static void sm2_token_carries_tsa_and_chain_certificates(void **state)
+{
+	unsigned char *tok = NULL;
+	size_t len = 0;
+	es_err err = ES_ERR_INIT;
+	STACK_OF(X509) *with_self = sk_X509_new_null();
+	X509 *who = NULL;
+	PKCS7 *p7;
+
+	(void)state;
+	/* the TSA certificate in the chain is not embedded twice */
+	sk_X509_push(with_self, sm2.tsa);
+	sk_X509_push(with_self, sm2.issuing);
+	assert_int_equal(es_tsa_stamp(&tok, &len, sm3_digest, 32, NID_sm3, sm2.tsa, sm2.tsa_key,
+				      with_self, &err), 0);
+	p7 = token_p7(tok, len);
+	assert_int_equal(sk_X509_num(p7->d.sign->cert), 2);
+	assert_int_equal(X509_cmp(sk_X509_value(p7->d.sign->cert, 0), sm2.tsa), 0);
+	assert_int_equal(X509_cmp(sk_X509_value(p7->d.sign->cert, 1), sm2.issuing), 0);
+	PKCS7_free(p7);
+	/* the verifier finds the signer among them */
+	assert_int_equal(es_tsa_token_verify(NULL, &who, tok, len, sm3_digest, 32, NID_sm3, NULL, &err), 0);
+	assert_int_equal(X509_cmp(who, sm2.tsa), 0);
+	X509_free(who);
+	free(tok);
+	sk_X509_free(with_self);
+}
+
+/* es_tsa_token_max_len() never undershoots a real token, whatever the
+ * family, chain, imprint or serial, and is not wildly loose either. */
+static void token_max_len_bounds_real_tokens(void **state)
+{
+	es_pki_family *fams[] = {&p256, &sm2};
+	int mds[] = {NID_sha256, NID_sm3, NID_sha512};
+	unsigned char d64[64];
+	es_err err = ES_ERR_INIT;
+	size_t max = 0, len = 0, slack_min = SIZE_MAX;
+
+	(void)state;
+	memset(d64, 0x5a, sizeof(d64));
+	for (int i = 0; i < 2; i++) {
+		es_pki_family *f = fams[i];
+		STACK_OF(X509) *chains[3] = {NULL, sk_X509_new_null(), sk_X509_new_null()};
+
+		sk_X509_push(chains[1], f->issuing);
+		sk_X509_push(chains[1], f->root);
+		sk_X509_push(chains[2], f->tsa); /* P-256 embeds it twice */
+		sk_X509_push(chains[2], f->issuing);
+		for (int c = 0; c < 3; c++) {
+			assert_int_equal(es_tsa_token_max_len(&max, f->tsa, chains[c], &err), 0);
+			for (int m = 0; m < 3; m++) {
+				for (int k = 0; k < 8; k++) {
+					unsigned char *tok = NULL;
+					assert_int_equal(es_tsa_stamp(&tok, &len, d64,
+								      (size_t)EVP_MD_get_size(EVP_get_digestbynid(mds[m])),
+								      mds[m], f->tsa, f->tsa_key, chains[c], &err), 0);
+					assert_true(len <= max);
+					if (max - len < slack_min)
+						slack_min = max - len;
+					free(tok);
+				}
+			}
+			sk_X509_free(chains[c]);
+		}
+	}
+	print_message("smallest slack: %zu bytes\n", slack_min);
+	assert_true(slack_min < 1024);
+	assert_int_equal(es_tsa_token_max_len(&max, NULL, NULL, &err), ES_EINVAL);
+}
+
 static void stamp_refuses_bad_input(void **state)
 {
 	unsigned char *tok = NULL;
@@ -520,6 +671,9 @@ int main(void)
 		cmocka_unit_test(bad_requests_get_a_rejection_with_fail_info),
 		cmocka_unit_test(sm2_token_verifies_in_c_and_detects_changes),
 		cmocka_unit_test(sm2_token_has_ess_v2_and_sm2_signature_algorithm),
+		cmocka_unit_test(self_check_accepts_new_tokens_and_catches_changes),
+		cmocka_unit_test(sm2_token_carries_tsa_and_chain_certificates),
+		cmocka_unit_test(token_max_len_bounds_real_tokens),
 		cmocka_unit_test(stamp_refuses_bad_input),
 		cmocka_unit_test(fetch_gets_a_checked_token),
 		cmocka_unit_test(fetch_rejects_wrong_or_failed_answers),
