@@ -3,7 +3,8 @@
 # one-page PDF with an auto-sign API token and public POST /verify, each at
 # 1, 8 and 64 concurrent clients, with wrk against 127.0.0.1 only.
 # usage: sh scripts/bench_server.sh path/to/eseal [SECONDS_PER_RUN]
-# Prints a Markdown table; exits 1 when any request failed (non-2xx, socket errors).
+# Prints a Markdown table (with the server's CPU time per request, from
+# /proc/PID/stat); exits 1 when any request failed (non-2xx, socket errors).
 # SPDX-License-Identifier: AGPL-3.0-or-later
 set -eu
 ESEAL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -101,24 +102,34 @@ function done(summary, latency, requests)
 end
 LUA
 
+# CPU time of the server so far (utime + stime, clock ticks; /proc/PID/stat
+# fields 14 and 15 — the command name "eseal" has no blank in it).
+TICKS=$(getconf CLK_TCK 2>/dev/null || echo 100)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat" 2>/dev/null || echo 0; }
+
 # run KEY NAME CLIENTS PATH BODY CONTENT_TYPE AUTH → one table row
 FAILED=0
 run() {
 	key=$1; name=$2; c=$3; path=$4
 	out=$B/wrk.$key.$c.out
 	t=2; [ "$c" -lt 2 ] && t=1
+	cpu0=$(cpu_ticks)
 	BODY_FILE=$5 CONTENT_TYPE=$6 AUTH=$7 wrk -t "$t" -c "$c" -d "${SECS}s" --timeout 30s \
 		-s "$B/post.lua" "$U$path" >"$out" 2>&1 || true
+	cpu1=$(cpu_ticks)
 	set -- $(sed -n 's/^RESULT //p' "$out")
 	if [ $# -ne 6 ]; then
 		echo "bench_server: wrk failed:" >&2; cat "$out" >&2; FAILED=1; return
 	fi
 	[ "$5" -eq 0 ] && [ "$6" -eq 0 ] || FAILED=1
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$c" "$1" "$2" "$3" "$4" "$5" "$6"
+	# server CPU per request (ms): what two cores' worth of throughput is bounded by
+	cpu_ms=$(awk -v a="$cpu0" -v b="$cpu1" -v t="$TICKS" -v n="$1" \
+		'BEGIN { if (n > 0) printf "%.2f", (b - a) * 1000 / t / n; else print "-" }')
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$c" "$1" "$2" "$3" "$4" "$cpu_ms" "$5" "$6"
 }
 
-echo "| request | clients | requests | requests/s | p50 ms | p99 ms | non-2xx | socket errors |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| request | clients | requests | requests/s | p50 ms | p99 ms | server CPU ms/req | non-2xx | socket errors |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for c in $CLIENTS; do
 	run sign "sign (auto_sign token, 1-page PDF, B-T)" "$c" "/documents/$DOC/sign" "$B/sign.json" \
 		application/json "Bearer $TOK"

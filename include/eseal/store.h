@@ -6,6 +6,11 @@
  * sealed by the caller with es_secret_seal) next to a masked copy for display.
  *
  * Thread-safety: one es_store per thread (SQLite connections are not shared).
+ * Each es_store keeps its prepared statements for its whole life.  The write
+ * transactions of all es_store objects of one database file in a process
+ * take turns on a mutex (es_store_begin … commit/rollback, and a single write
+ * outside a transaction), so threads queue instead of sleeping in SQLite's
+ * busy handler; other processes still meet the busy timeout.
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
 #ifndef ESEAL_STORE_H
@@ -122,6 +127,11 @@ int es_store_seal_insert(es_store *st, const es_seal_row *row, es_err *err);
 int es_store_seal_get(es_store *st, const char *code, es_seal_row *out, es_err *err);
 int es_store_seal_set_state(es_store *st, const char *code, const char *state,
 			    const char *reason, es_err *err);
+#define ES_SEAL_STATE_CAP 16
+/** The seal's state alone ("active", "suspended" or "revoked"; cap bytes at
+ * most, ES_SEAL_STATE_CAP is enough), e.g. to re-check it inside the
+ * transaction that records a signature.  ES_ENOTFOUND when absent. */
+int es_store_seal_state_get(es_store *st, const char *code, char *state, size_t cap, es_err *err);
 int es_store_seal_list(es_store *st, es_seal_row **rows, size_t *n, es_err *err); /**< without blobs */
 /** Next value of a named counter (seal serial numbers), starting at 1. */
 int es_store_next_serial(es_store *st, const char *name, int64_t *out, es_err *err);

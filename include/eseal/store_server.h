@@ -92,7 +92,13 @@ typedef struct es_doc_row {
 	int64_t parent_id;         /**< signed from this document, 0 none */
 	time_t created_at;
 } es_doc_row;
-int es_store_doc_insert(es_store *st, es_doc_row *r, es_err *err); /**< sets r->id */
+/** A new document id, never handed out before (also when its row was
+ * deleted or never written): reserve it, store the file under it, then
+ * insert the row with that id. */
+int es_store_doc_reserve_id(es_store *st, int64_t *out, es_err *err);
+/** Insert with r->id from es_store_doc_reserve_id, or 0: one is reserved
+ * and r->id set.  ES_EEXISTS when the id is taken. */
+int es_store_doc_insert(es_store *st, es_doc_row *r, es_err *err);
 int es_store_doc_get(es_store *st, int64_t id, es_doc_row *out, es_err *err);
 int es_store_doc_delete(es_store *st, int64_t id, es_err *err);
 void es_doc_row_clear(es_doc_row *r);

@@ -28,6 +28,33 @@ static int granted(es_platform *p, const es_seal_row *s, const char *login)
 	return ok;
 }
 
+int es_core_sign_grant(es_platform *p, const es_seal_row *s, const char *login, int64_t *grant_id, es_err *err)
+{
+	es_user_row u = {0};
+	es_grant_row g = {0};
+	int keeper, rc;
+
+	*grant_id = 0;
+	if ((rc = es_store_user_get(p->st, login, &u, err)) < 0)
+		return rc;
+	keeper = owner_or_keeper(s, &u);
+	es_user_row_clear(&u);
+	if (keeper)
+		return 0;
+	if (es_store_grant_find_valid(p->st, s->code, login, time(NULL), &g, NULL) < 0)
+		return es_err_set(err, ES_EPERM, "user %s may not use seal %s; ask its keeper for a grant",
+				  login, s->code);
+	/* The approval is for one document's exact bytes; only the server's
+	 * signing (use_request_id) checks it. */
+	if (g.needs_approval)
+		rc = es_err_set(err, ES_EPERM, "the grant of seal %s to %s needs an approved use request;"
+				" sign through the server with use_request_id", s->code, login);
+	else
+		*grant_id = g.id;
+	es_grant_row_clear(&g);
+	return rc;
+}
+
 int es_seal_authorised(es_platform *p, const es_seal_row *s, const char *login, es_err *err)
 {
 	es_user_row u = {0};

@@ -32,8 +32,9 @@ int es_role_valid(const char *role)
 	return 0;
 }
 
-int es_core_audit(es_platform *p, const char *actor, const char *action, const char *object,
-		  const char *details, const char *outcome, const char *client, es_err *err)
+int es_core_audit_append(es_platform *p, const char *actor, const char *action, const char *object,
+			 const char *details, const char *outcome, const char *client, int64_t *id,
+			 es_err *err)
 {
 	es_audit_row a = {0};
 	int rc;
@@ -47,7 +48,20 @@ int es_core_audit(es_platform *p, const char *actor, const char *action, const c
 	a.outcome = (char *)(outcome ? outcome : "ok");
 	if ((rc = es_store_audit_append(p->st, &a, err)) < 0)
 		return rc;
-	return es_audit_anchor_after_append(p, a.id, err);
+	if (id != NULL)
+		*id = a.id;
+	return 0;
+}
+
+int es_core_audit(es_platform *p, const char *actor, const char *action, const char *object,
+		  const char *details, const char *outcome, const char *client, es_err *err)
+{
+	int64_t id = 0;
+	int rc;
+
+	if ((rc = es_core_audit_append(p, actor, action, object, details, outcome, client, &id, err)) < 0)
+		return rc;
+	return es_audit_anchor_after_append(p, id, err);
 }
 
 int es_audit(es_platform *p, const char *actor, const char *action, const char *object,

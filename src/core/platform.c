@@ -215,6 +215,7 @@ int es_platform_open(es_platform **out, const char *dir, es_err *err)
 	if (p == NULL)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	snprintf(p->dir, sizeof(p->dir), "%s", dir);
+	p->seal_key_ttl_s = ES_SEAL_KEY_CACHE_TTL_S;
 	if ((rc = es_kek_load(p->kek, dir, 0, err)) < 0 ||
 	    (rc = es_store_open(&p->st, db, 0, err)) < 0) {
 		es_platform_close(p);
@@ -233,6 +234,7 @@ void es_platform_close(es_platform *p)
 
 	if (p == NULL)
 		return;
+	es_core_seal_keys_drop(p, NULL);
 	for (i = 0; i < ES_FAMILIES; i++)
 		es_pki_family_clear(&p->fam[i]);
 	X509_free(p->maker);

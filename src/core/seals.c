@@ -449,6 +449,9 @@ int es_seal_change_state(es_platform *p, const char *code, const char *action,
 		goto out;
 	}
 	rc = es_store_commit(p->st, err);
+	/* Other platforms (server threads) re-read the state before every use
+	 * of a cached key; this one forgets the key at once as well. */
+	es_core_seal_keys_drop(p, code);
 out:
 	es_seal_row_clear(&s);
 	return rc;

@@ -2,6 +2,7 @@
  * enrolment, grants, documents, use requests and signing.
  * SPDX-License-Identifier: AGPL-3.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +28,15 @@ const char *es_platform_dir(es_platform *p)
 	return p->dir;
 }
 
+static const char *srv_client(const char *client)
+{
+	return client && *client ? client : "server";
+}
+
 int es_srv_audit(es_platform *p, const char *actor, const char *action, const char *object,
 		 const char *details, const char *outcome, const char *client, es_err *err)
 {
-	return es_core_audit(p, actor, action, object, details, outcome,
-			     client && *client ? client : "server", err);
+	return es_core_audit(p, actor, action, object, details, outcome, srv_client(client), err);
 }
 
 static int sha256_hex(char out[65], const void *d, size_t n, es_err *err)
@@ -400,10 +405,31 @@ int es_grant_remove(es_platform *p, int64_t id, const char *actor, const char *c
 static int doc_dir(es_platform *p, char *buf, size_t cap, es_err *err)
 {
 	int n = snprintf(buf, cap, "%s/%s", p->dir, ES_DOC_DIR);
+	int rc;
 
 	if (n < 0 || (size_t)n >= cap)
 		return es_err_set(err, ES_ERANGE, "data directory path too long");
-	return es_mkdir_p(buf, 0700, err);
+	if (p->doc_dir_ready)
+		return 0;
+	if ((rc = es_mkdir_p(buf, 0700, err)) == 0)
+		p->doc_dir_ready = 1;
+	return rc;
+}
+
+/* A rename into <data>/documents is durable once the directory is synced. */
+static int doc_dir_sync(es_platform *p, es_err *err)
+{
+	char dir[PATH_MAX];
+	int fd, rc;
+
+	if ((rc = doc_dir(p, dir, sizeof(dir), err)) < 0)
+		return rc;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0)
+		rc = es_err_set(err, ES_EIO, "cannot store document: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 int es_document_path(es_platform *p, int64_t id, char *buf, size_t cap, es_err *err)
@@ -451,34 +477,49 @@ static int doc_analyse(const char *path, int is_pdf, int *pages, char **sizes, e
 	return 0;
 }
 
-/* Insert the row for a file already at tmp, then move it to its id. */
-static int doc_publish(es_platform *p, es_doc_row *row, const char *tmp, const char *client, es_err *err)
+/* Inside the caller's transaction: the document row (row->id reserved, its
+ * file in place) and its "document.add" entry (*audit_id). */
+static int doc_insert(es_platform *p, es_doc_row *row, const char *client, int64_t *audit_id, es_err *err)
 {
-	char path[PATH_MAX], obj[32], details[160];
+	char obj[32], details[160];
 	int rc;
 
-	if ((rc = es_store_begin(p->st, err)) < 0)
-		return rc;
 	if ((rc = es_store_doc_insert(p->st, row, err)) < 0)
-		goto fail;
-	if ((rc = es_document_path(p, row->id, path, sizeof(path), err)) < 0)
-		goto fail;
+		return rc;
 	snprintf(obj, sizeof(obj), "document:%lld", (long long)row->id);
 	snprintf(details, sizeof(details), "{\"sha256\":\"%s\",\"parent\":%lld}", row->sha256,
 		 (long long)row->parent_id);
-	if ((rc = es_srv_audit(p, row->owner_login, "document.add", obj, details, "ok", client, err)) < 0)
-		goto fail;
-	if (rename(tmp, path) != 0) {
-		rc = es_err_set(err, ES_EIO, "cannot store document: %s", strerror(errno));
-		goto fail;
-	}
-	if ((rc = es_store_commit(p->st, err)) < 0) {
-		unlink(path);
+	return es_core_audit_append(p, row->owner_login, "document.add", obj, details, "ok", srv_client(client),
+				    audit_id, err);
+}
+
+/* Move the durable file at tmp to a newly reserved id, make that name
+ * durable, then insert its row.  The file system work happens before the
+ * transaction (SQLite admits one writer at a time), and a committed row
+ * never names a file a crash could lose.  On failure the file is back at
+ * tmp.  The audit head is anchored after the commit, outside the write
+ * lock; a failed anchor is tried again after the next entry (it stays due). */
+static int doc_publish(es_platform *p, es_doc_row *row, const char *tmp, const char *client, es_err *err)
+{
+	char path[PATH_MAX];
+	int64_t head = 0;
+	int rc;
+
+	if ((rc = es_store_doc_reserve_id(p->st, &row->id, err)) < 0 ||
+	    (rc = es_document_path(p, row->id, path, sizeof(path), err)) < 0)
 		return rc;
+	if (rename(tmp, path) != 0)
+		return es_err_set(err, ES_EIO, "cannot store document: %s", strerror(errno));
+	if ((rc = doc_dir_sync(p, err)) < 0 || (rc = es_store_begin(p->st, err)) < 0)
+		goto undo;
+	if ((rc = doc_insert(p, row, client, &head, err)) < 0 || (rc = es_store_commit(p->st, err)) < 0) {
+		es_store_rollback(p->st);
+		goto undo;
 	}
+	(void)es_audit_anchor_after_append(p, head, NULL);
 	return 0;
-fail:
-	es_store_rollback(p->st);
+undo:
+	(void)rename(path, tmp);
 	return rc;
 }
 
@@ -674,38 +715,45 @@ static int auto_sign_grant(es_platform *p, const char *code, const char *login, 
 	return rc;
 }
 
-/* Which grant lets r->login use the seal, and is its approval in order? */
-static int sign_precheck(es_platform *p, const es_srv_sign_req *r, const es_doc_row *d,
-			 int64_t *grant_id, int64_t *usereq_id, es_err *err)
+/* What es_srv_sign found out before signing. */
+typedef struct sign_job {
+	es_doc_row d;              /* the document to sign */
+	es_seal_row s;             /* the seal, as stored at the start of the request */
+	int64_t org_id;            /* the signer's organisation: owner of the result */
+	int64_t grant_id;          /* the grant that allows it, 0 for a keeper */
+	int64_t usereq_id;         /* the approved use request, 0 none */
+} sign_job;
+
+/* Which grant lets r->login use the seal, and is its approval in order?
+ * Fills j->s, j->org_id, j->grant_id and j->usereq_id. */
+static int sign_precheck(es_platform *p, const es_srv_sign_req *r, sign_job *j, es_err *err)
 {
-	es_seal_row s = {0};
 	es_user_row u = {0};
 	es_grant_row g = {0};
 	es_usereq_row ur = {0};
 	int rc, keeper;
 
-	*grant_id = 0;
-	*usereq_id = 0;
-	if ((rc = es_store_seal_get(p->st, r->seal_code, &s, err)) < 0)
+	if ((rc = es_store_seal_get(p->st, r->seal_code, &j->s, err)) < 0)
 		return rc;
 	if ((rc = es_store_user_get(p->st, r->login, &u, err)) < 0)
 		goto out;
-	if (strcmp(s.owner_kind, "user") == 0)
-		keeper = strcmp(s.owner_login, u.login) == 0;
+	j->org_id = u.org_id;
+	if (strcmp(j->s.owner_kind, "user") == 0)
+		keeper = strcmp(j->s.owner_login, u.login) == 0;
 	else
-		keeper = u.org_id == s.owner_org_id &&
+		keeper = u.org_id == j->s.owner_org_id &&
 			 (es_user_has_role(&u, "org-admin") || es_user_has_role(&u, "seal-keeper"));
 	if (r->auto_sign) {
 		/* Unattended sealing only ever through an auto-sign grant. */
-		if ((rc = auto_sign_grant(p, s.code, u.login, &g, err)) < 0)
+		if ((rc = auto_sign_grant(p, j->s.code, u.login, &g, err)) < 0)
 			goto out;
 	} else if (keeper) {
 		goto out;
-	} else if (es_store_grant_find_valid(p->st, s.code, u.login, time(NULL), &g, NULL) < 0) {
-		rc = es_err_set(err, ES_EPERM, "you have no valid grant for seal %s; ask its keeper", s.code);
+	} else if (es_store_grant_find_valid(p->st, j->s.code, u.login, time(NULL), &g, NULL) < 0) {
+		rc = es_err_set(err, ES_EPERM, "you have no valid grant for seal %s; ask its keeper", j->s.code);
 		goto out;
 	}
-	*grant_id = g.id;
+	j->grant_id = g.id;
 	if (!g.needs_approval)
 		goto out;
 	if (r->use_request_id <= 0) {
@@ -714,8 +762,8 @@ static int sign_precheck(es_platform *p, const es_srv_sign_req *r, const es_doc_
 	}
 	if ((rc = es_store_usereq_get(p->st, r->use_request_id, &ur, err)) < 0)
 		goto out;
-	if (strcmp(ur.login, u.login) != 0 || strcmp(ur.seal_code, s.code) != 0 ||
-	    strcmp(ur.doc_sha256, d->sha256) != 0) {
+	if (strcmp(ur.login, u.login) != 0 || strcmp(ur.seal_code, j->s.code) != 0 ||
+	    strcmp(ur.doc_sha256, j->d.sha256) != 0) {
 		rc = es_err_set(err, ES_ESTATE, "use request %lld is not for this seal, signer and document",
 				(long long)ur.id);
 		goto out;
@@ -724,103 +772,144 @@ static int sign_precheck(es_platform *p, const es_srv_sign_req *r, const es_doc_
 		rc = es_err_set(err, ES_ESTATE, "use request %lld is %s, not approved", (long long)ur.id, ur.state);
 		goto out;
 	}
-	*usereq_id = ur.id;
+	j->usereq_id = ur.id;
 out:
 	es_usereq_row_clear(&ur);
 	es_grant_row_clear(&g);
 	es_user_row_clear(&u);
-	es_seal_row_clear(&s);
 	return rc;
 }
 
-static int sign_into(es_platform *p, const es_srv_sign_req *r, const char *in, const char *out,
-		     es_sign_result *res, es_err *err)
+static int sign_req_fill(es_sign_req *q, const es_srv_sign_req *r, const char *in, const char *out, es_err *err)
 {
-	es_sign_req q = ES_SIGN_REQ_INIT;
-
-	q.seal_code = r->seal_code;
-	q.login = r->login;
-	q.password = r->password;
-	q.totp = r->totp;
-	q.in_path = in;
-	q.out_path = out;
-	q.page = r->page;
-	q.x_mm = r->x_mm;
-	q.y_mm = r->y_mm;
-	q.keyword = r->keyword;
-	q.cross_page = r->cross_page;
-	q.level = r->level;
-	q.client = r->client;
+	q->seal_code = r->seal_code;
+	q->login = r->login;
+	q->password = r->password;
+	q->totp = r->totp;
+	q->in_path = in;
+	q->out_path = out;
+	q->page = r->page;
+	q->x_mm = r->x_mm;
+	q->y_mm = r->y_mm;
+	q->keyword = r->keyword;
+	q->cross_page = r->cross_page;
+	q->level = r->level;
+	q->client = r->client;
 #ifdef ES_SIGN_REQ_PREAUTHENTICATED
 	/* The caller proved an auto-sign grant with an API token (自动签署). */
-	q.preauthenticated = r->auto_sign;
+	q->preauthenticated = r->auto_sign;
 #else
 	if (r->auto_sign)
 		return es_err_set(err, ES_ENOTSUP,
 			"auto-sign is not available in this build; sign with your password");
 #endif
-	return es_sign_document(p, &q, res, err);
+	(void)err;
+	return 0;
+}
+
+/* One transaction for everything a signature changes: the grant's use, the
+ * use request, the "document.sign", "document.add" and "server.sign" audit
+ * entries and the new document's row (SQLite admits one writer: one short
+ * transaction instead of four, and no file system work inside it — the
+ * signer already made the file durable under the reserved id).  The grant's
+ * use is taken here, after signing: a grant revoked or used up meanwhile, or
+ * a seal suspended or revoked meanwhile, refuses the result. */
+static int sign_publish(es_platform *p, const es_srv_sign_req *r, const es_sign_req *q, const sign_job *j,
+			int64_t id, const es_sign_result *res, es_err *err)
+{
+	es_doc_row row = {0};
+	struct stat sb;
+	char obj[48], details[400], state[ES_SEAL_STATE_CAP];
+	int64_t head = 0;
+	int rc;
+
+	if (stat(q->out_path, &sb) != 0)
+		return es_err_set(err, ES_EIO, "cannot read the signed document: %s", strerror(errno));
+	row.id = id;
+	row.owner_login = (char *)r->login;
+	row.org_id = j->org_id;
+	row.filename = j->d.filename;
+	row.format = (char *)res->format;
+	row.sha256 = (char *)res->sha256_after;
+	/* Sealing appends a revision (PDF) or signature files (OFD) and changes
+	 * no page: the input's page table is the output's. */
+	row.pages = j->d.pages;
+	row.page_sizes = j->d.page_sizes;
+	row.size = (int64_t)sb.st_size;
+	row.parent_id = j->d.id;
+	row.created_at = time(NULL);
+	if ((rc = es_store_begin(p->st, err)) < 0)
+		return rc;
+	if ((rc = es_store_seal_state_get(p->st, j->s.code, state, sizeof(state), err)) < 0)
+		goto fail;
+	if (strcmp(state, "active") != 0) {
+		rc = es_err_set(err, ES_ESTATE, "seal %s was %s while signing; the signature was discarded",
+				j->s.code, state);
+		goto fail;
+	}
+	if ((j->grant_id > 0 && (rc = es_store_grant_use(p->st, j->grant_id, err)) < 0) ||
+	    (j->usereq_id > 0 && (rc = es_store_usereq_consume(p->st, j->usereq_id, err)) < 0) ||
+	    (rc = es_core_sign_audit(p, q, res, "ok", NULL, err)) < 0 ||
+	    (rc = doc_insert(p, &row, r->client, NULL, err)) < 0)
+		goto fail;
+	snprintf(obj, sizeof(obj), "seal:%s", r->seal_code);
+	snprintf(details, sizeof(details),
+		 "{\"document\":%lld,\"signed_document\":%lld,\"sha256_before\":\"%s\",\"sha256_after\":\"%s\","
+		 "\"grant\":%lld,\"use_request\":%lld,\"auto_sign\":%s}",
+		 (long long)j->d.id, (long long)row.id, res->sha256_before, res->sha256_after,
+		 (long long)j->grant_id, (long long)j->usereq_id, r->auto_sign ? "true" : "false");
+	if ((rc = es_core_audit_append(p, r->login, "server.sign", obj, details, "ok", srv_client(r->client),
+				       &head, err)) < 0 ||
+	    (rc = es_store_commit(p->st, err)) < 0)
+		goto fail;
+	(void)es_audit_anchor_after_append(p, head, NULL);
+	return 0;
+fail:
+	es_store_rollback(p->st);
+	return rc;
 }
 
 int es_srv_sign(es_platform *p, const es_srv_sign_req *r, int64_t *new_id, es_sign_result *res,
 		es_err *err)
 {
-	es_doc_row d = {0};
-	char in[PATH_MAX], tmp[PATH_MAX], dir[PATH_MAX], obj[48], details[400];
-	int64_t grant_id = 0, usereq_id = 0;
-	int fd, rc, used = 0, consumed = 0;
+	sign_job j;
+	es_sign_req q = ES_SIGN_REQ_INIT;
+	char in[PATH_MAX], out[PATH_MAX], dir[PATH_MAX];
+	int64_t id = 0, audit_id = 0;
+	int rc;
 
-	tmp[0] = '\0';
+	out[0] = '\0';
+	memset(&j, 0, sizeof(j));
 	memset(res, 0, sizeof(*res));
-	if ((rc = es_store_doc_get(p->st, r->document_id, &d, err)) < 0)
+	if ((rc = es_store_doc_get(p->st, r->document_id, &j.d, err)) < 0)
 		return rc;
-	if ((rc = es_document_path(p, d.id, in, sizeof(in), err)) < 0 ||
-	    (rc = sign_precheck(p, r, &d, &grant_id, &usereq_id, err)) < 0 ||
+	if ((rc = es_document_path(p, j.d.id, in, sizeof(in), err)) < 0 ||
+	    (rc = sign_precheck(p, r, &j, err)) < 0 ||
 	    (rc = doc_dir(p, dir, sizeof(dir), err)) < 0)
 		goto out;
-	if (grant_id > 0) {
-		if ((rc = es_store_grant_use(p->st, grant_id, err)) < 0)
-			goto out;
-		used = 1;
-	}
-	if (snprintf(tmp, sizeof(tmp), "%s/.signed-XXXXXX", dir) >= (int)sizeof(tmp)) {
-		rc = es_err_set(err, ES_ERANGE, "data directory path too long");
-		tmp[0] = '\0';
+	/* The signer writes the result straight under its id, durably (temp
+	 * file, fsync, rename, directory fsync): no second rename and sync. */
+	if ((rc = es_store_doc_reserve_id(p->st, &id, err)) < 0 ||
+	    (rc = es_document_path(p, id, out, sizeof(out), err)) < 0) {
+		out[0] = '\0';
 		goto out;
 	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = es_err_set(err, ES_EIO, "cannot create a temporary file: %s", strerror(errno));
-		tmp[0] = '\0';
+	if ((rc = sign_req_fill(&q, r, in, out, err)) < 0)
+		goto out;
+	if ((rc = es_core_sign(p, &q, &j.s, j.d.format, res, err)) < 0)
+		goto out;
+	if ((rc = sign_publish(p, r, &q, &j, id, res, err)) < 0) {
+		/* signed, but not kept: say so in the log */
+		if (es_core_sign_audit(p, &q, res, "refused", &audit_id, NULL) == 0)
+			(void)es_audit_anchor_after_append(p, audit_id, NULL);
 		goto out;
 	}
-	close(fd);
-	if ((rc = sign_into(p, r, in, tmp, res, err)) < 0)
-		goto out;
-	if (usereq_id > 0) {
-		if ((rc = es_store_usereq_consume(p->st, usereq_id, err)) < 0)
-			goto out;
-		consumed = 1;
-	}
-	if ((rc = doc_register(p, r->login, d.filename, tmp, d.id, r->client, new_id, err)) < 0)
-		goto out;
-	tmp[0] = '\0';
-	snprintf(obj, sizeof(obj), "seal:%s", r->seal_code);
-	snprintf(details, sizeof(details),
-		 "{\"document\":%lld,\"signed_document\":%lld,\"sha256_before\":\"%s\",\"sha256_after\":\"%s\","
-		 "\"grant\":%lld,\"use_request\":%lld,\"auto_sign\":%s}",
-		 (long long)d.id, (long long)*new_id, res->sha256_before, res->sha256_after, (long long)grant_id,
-		 (long long)usereq_id, r->auto_sign ? "true" : "false");
-	(void)es_srv_audit(p, r->login, "server.sign", obj, details, "ok", r->client, NULL);
+	*new_id = id;
+	out[0] = '\0';
 out:
-	if (rc < 0) {
-		if (used)
-			(void)es_store_grant_unuse(p->st, grant_id, NULL);
-		if (consumed)
-			(void)es_store_usereq_unconsume(p->st, usereq_id, NULL);
-	}
-	if (tmp[0] != '\0')
-		unlink(tmp);
-	es_doc_row_clear(&d);
+	if (out[0] != '\0')
+		unlink(out);
+	es_seal_row_clear(&j.s);
+	es_doc_row_clear(&j.d);
 	return rc;
 }

@@ -54,10 +54,10 @@ static int step_changed(es_store *st, sqlite3_stmt *s, const char *what, const c
 	return rc;
 }
 
-/* Step a statement expected to return one row into from(); ES_ENOTFOUND otherwise.  Finalizes s. */
+/* Step a statement expected to return one row into from(); ES_ENOTFOUND otherwise.  Releases s. */
 #define GET_ONE(st, s, out, from, what, err)                                        \
 	do {                                                                        \
-		int r_ = sqlite3_step(s);                                           \
+		int r_ = st_step(st, s);                                            \
 		if (r_ == SQLITE_ROW) {                                             \
 			memset((out), 0, sizeof(*(out)));                           \
 			from(s, (out));                                             \
@@ -67,7 +67,7 @@ static int step_changed(es_store *st, sqlite3_stmt *s, const char *what, const c
 		} else {                                                            \
 			rc = st_db_err(st, err, what);                                 \
 		}                                                                   \
-		sqlite3_finalize(s);                                                \
+		st_release(st, s);                                                  \
 	} while (0)
 
 /* ---- sessions ---- */
@@ -231,7 +231,7 @@ int es_store_token_list(es_store *st, const char *login, es_token_row **rows, si
 		return rc;
 	st_bind_text(s, 1, login);
 	COLLECT(st, s, rows, n, es_token_row, token_from, err);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -309,7 +309,7 @@ int es_store_grant_list(es_store *st, const char *seal_code, const char *login,
 	st_bind_text(s, 1, seal_code);
 	st_bind_text(s, 2, login);
 	COLLECT(st, s, rows, n, es_grant_row, grant_from, err);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -394,27 +394,56 @@ static void doc_from(sqlite3_stmt *s, es_doc_row *r)
 	r->created_at = (time_t)sqlite3_column_int64(s, 10);
 }
 
+/* Document ids come from a counter, never from the rowid: an id handed out
+ * is never handed out again, even when its row was deleted or never
+ * written, so a file stored under it cannot be taken by another document.
+ * The counter starts (and stays) above the largest id in the table. */
+#define ES_DOC_ID_COUNTER "documents"
+
+int es_store_doc_reserve_id(es_store *st, int64_t *out, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, r;
+
+	*out = 0;
+	if ((rc = st_prep(st, &s, "INSERT INTO counters(name, value)"
+			       " VALUES (?1, (SELECT COALESCE(MAX(id), 0) + 1 FROM documents))"
+			       " ON CONFLICT(name) DO UPDATE SET"
+			       " value = MAX(value + 1, (SELECT COALESCE(MAX(id), 0) + 1 FROM documents))"
+			       " RETURNING value", err)) < 0)
+		return rc;
+	st_bind_text(s, 1, ES_DOC_ID_COUNTER);
+	r = st_step(st, s);
+	if (r == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	else
+		rc = st_db_err(st, err, "document id");
+	st_release(st, s);
+	return rc;
+}
+
 int es_store_doc_insert(es_store *st, es_doc_row *r, es_err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = st_prep(st, &s, "INSERT INTO documents(owner_login, org_id, filename, format, sha256, pages,"
-			       " page_sizes, size, parent_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)", err)) < 0)
+	if (r->id <= 0 && (rc = es_store_doc_reserve_id(st, &r->id, err)) < 0)
 		return rc;
-	st_bind_text(s, 1, r->owner_login);
-	sqlite3_bind_int64(s, 2, r->org_id);
-	st_bind_text(s, 3, r->filename ? r->filename : "");
-	st_bind_text(s, 4, r->format);
-	st_bind_text(s, 5, r->sha256);
-	sqlite3_bind_int(s, 6, r->pages);
-	st_bind_text(s, 7, r->page_sizes ? r->page_sizes : "[]");
-	sqlite3_bind_int64(s, 8, r->size);
-	sqlite3_bind_int64(s, 9, r->parent_id);
-	sqlite3_bind_int64(s, 10, (sqlite3_int64)r->created_at);
-	if ((rc = st_step_done(st, s, "document", err)) == 0)
-		r->id = sqlite3_last_insert_rowid(st->db);
-	return rc;
+	if ((rc = st_prep(st, &s, "INSERT INTO documents(id, owner_login, org_id, filename, format, sha256, pages,"
+			       " page_sizes, size, parent_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, r->id);
+	st_bind_text(s, 2, r->owner_login);
+	sqlite3_bind_int64(s, 3, r->org_id);
+	st_bind_text(s, 4, r->filename ? r->filename : "");
+	st_bind_text(s, 5, r->format);
+	st_bind_text(s, 6, r->sha256);
+	sqlite3_bind_int(s, 7, r->pages);
+	st_bind_text(s, 8, r->page_sizes ? r->page_sizes : "[]");
+	sqlite3_bind_int64(s, 9, r->size);
+	sqlite3_bind_int64(s, 10, r->parent_id);
+	sqlite3_bind_int64(s, 11, (sqlite3_int64)r->created_at);
+	return st_step_done(st, s, "document", err);
 }
 
 int es_store_doc_get(es_store *st, int64_t id, es_doc_row *out, es_err *err)
@@ -528,7 +557,7 @@ int es_store_usereq_list(es_store *st, const char *state, es_usereq_row **rows, 
 		return rc;
 	st_bind_text(s, 1, state);
 	COLLECT(st, s, rows, n, es_usereq_row, usereq_from, err);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -565,8 +594,8 @@ int es_store_usereq_pending_approved(es_store *st, const char *seal_code, const 
 		return 0;
 	st_bind_text(s, 1, seal_code);
 	st_bind_text(s, 2, login);
-	found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
+	found = st_step(st, s) == SQLITE_ROW;
+	st_release(st, s);
 	return found;
 }
 
@@ -598,7 +627,7 @@ int es_store_throttle_get(es_store *st, const char *key, int *failures, time_t *
 	if ((rc = st_prep(st, &s, "SELECT failures, locked_until, last_failure FROM login_throttle WHERE key = ?", err)) < 0)
 		return rc;
 	st_bind_text(s, 1, key);
-	r = sqlite3_step(s);
+	r = st_step(st, s);
 	if (r == SQLITE_ROW) {
 		*failures = sqlite3_column_int(s, 0);
 		*locked_until = (time_t)sqlite3_column_int64(s, 1);
@@ -606,7 +635,7 @@ int es_store_throttle_get(es_store *st, const char *key, int *failures, time_t *
 	} else if (r != SQLITE_DONE) {
 		rc = st_db_err(st, err, "throttle");
 	}
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -661,7 +690,7 @@ int es_store_totp_pending_get(es_store *st, const char *login, es_blob *secret_e
 	if ((rc = st_prep(st, &s, "SELECT secret_enc FROM totp_pending WHERE login = ?", err)) < 0)
 		return rc;
 	st_bind_text(s, 1, login);
-	r = sqlite3_step(s);
+	r = st_step(st, s);
 	if (r == SQLITE_ROW) {
 		int n = sqlite3_column_bytes(s, 0);
 		const void *p = sqlite3_column_blob(s, 0);
@@ -678,7 +707,7 @@ int es_store_totp_pending_get(es_store *st, const char *login, es_blob *secret_e
 	} else {
 		rc = st_db_err(st, err, "TOTP enrolment");
 	}
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -742,7 +771,7 @@ int es_store_audit_anchor_last(es_store *st, es_audit_anchor_row *out, es_err *e
 	if ((rc = st_prep(st, &s, "SELECT " ANCHOR_COLS " FROM audit_anchors ORDER BY id DESC LIMIT 1",
 			  err)) < 0)
 		return rc;
-	r = sqlite3_step(s);
+	r = st_step(st, s);
 	if (r == SQLITE_ROW) {
 		if (anchor_from(s, out) < 0) {
 			es_audit_anchor_row_clear(out);
@@ -753,7 +782,7 @@ int es_store_audit_anchor_last(es_store *st, es_audit_anchor_row *out, es_err *e
 	} else {
 		rc = st_db_err(st, err, "audit anchor");
 	}
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -767,7 +796,7 @@ int es_store_audit_anchor_list(es_store *st, es_audit_anchor_row **rows, size_t 
 	*n = 0;
 	if ((rc = st_prep(st, &s, "SELECT " ANCHOR_COLS " FROM audit_anchors ORDER BY id", err)) < 0)
 		return rc;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((r = st_step(st, s)) == SQLITE_ROW) {
 		if (*n == cap) {
 			es_audit_anchor_row *g;
 			cap = cap ? cap * 2 : 16;
@@ -786,7 +815,7 @@ int es_store_audit_anchor_list(es_store *st, es_audit_anchor_row **rows, size_t 
 	}
 	if (rc == 0 && r != SQLITE_DONE)
 		rc = st_db_err(st, err, "audit anchors");
-	sqlite3_finalize(s);
+	st_release(st, s);
 	if (rc < 0) {
 		ES_ROWS_FREE(*rows, *n, es_audit_anchor_row_clear);
 		*rows = NULL;
@@ -804,14 +833,14 @@ int es_store_audit_hash_get(es_store *st, int64_t id, char out[65], es_err *err)
 	if ((rc = st_prep(st, &s, "SELECT hash FROM audit WHERE id = ?", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
-	r = sqlite3_step(s);
+	r = st_step(st, s);
 	if (r == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
 		snprintf(out, 65, "%s", (const char *)sqlite3_column_text(s, 0));
 	else if (r == SQLITE_ROW || r == SQLITE_DONE)
 		rc = es_err_set(err, ES_ENOTFOUND, "audit entry %lld not found", (long long)id);
 	else
 		rc = st_db_err(st, err, "audit entry");
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 

@@ -1,14 +1,26 @@
 /* SQLite implementation of the eseal store.
  * SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <openssl/evp.h>
 #include "eseal/store.h"
 #include "util/util.h"
 
+/* Other processes (the CLI next to a running server) still meet SQLite's
+ * busy handler; threads of this process queue on st_wlock first. */
 #define ES_STORE_BUSY_TIMEOUT_MS 5000
+/* Read the database file through a memory map: a connection's page cache
+ * is dropped whenever another connection commits, and re-reading it with
+ * pread() costs dozens of system calls per request in the server.  Address
+ * space only; writes still go through the WAL. */
+#define ES_STORE_MMAP_PRAGMA "PRAGMA mmap_size=268435456"
+/* Distinct SQL texts kept prepared per connection; the store has fewer. */
+#define ES_STORE_STMT_CACHE_MAX 256
 
 #include "store_int.h"
 
@@ -58,6 +70,93 @@ static const char *migrations[] = {
 	" head_hash TEXT NOT NULL, tst BLOB NOT NULL, created_at INTEGER NOT NULL);",
 };
 
+/* ---- in-process writer lock ----
+ * SQLite admits one writer per database file.  A connection that finds the
+ * file locked sleeps in the busy handler (1, 2, 5, 10 … ms) and tries again,
+ * so under load the server's threads sleep instead of waiting for the lock
+ * to be let go.  Every es_store of a file in this process shares one mutex,
+ * taken around BEGIN IMMEDIATE … COMMIT and around a write outside a
+ * transaction; the busy timeout stays for writers in other processes. */
+struct st_wlock {
+	dev_t dev;
+	ino_t ino;
+	int refs;
+	pthread_mutex_t mu;        /* error-checking: a second connection of the
+				    * holding thread gets EDEADLK, not a hang */
+	struct st_wlock *next;
+};
+
+static pthread_mutex_t wlocks_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct st_wlock *wlocks;
+
+/* The lock of the file at path (NULL when it cannot be identified: the
+ * store then relies on SQLite's busy handler alone). */
+static struct st_wlock *wlock_ref(const char *path)
+{
+	struct st_wlock *w;
+	pthread_mutexattr_t a;
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		return NULL;
+	pthread_mutex_lock(&wlocks_mu);
+	for (w = wlocks; w != NULL; w = w->next)
+		if (w->dev == sb.st_dev && w->ino == sb.st_ino)
+			break;
+	if (w == NULL && (w = calloc(1, sizeof(*w))) != NULL) {
+		w->dev = sb.st_dev;
+		w->ino = sb.st_ino;
+		pthread_mutexattr_init(&a);
+		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
+		pthread_mutex_init(&w->mu, &a);
+		pthread_mutexattr_destroy(&a);
+		w->next = wlocks;
+		wlocks = w;
+	}
+	if (w != NULL)
+		w->refs++;
+	pthread_mutex_unlock(&wlocks_mu);
+	return w;
+}
+
+static void wlock_unref(struct st_wlock *w)
+{
+	struct st_wlock **pp;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&wlocks_mu);
+	if (--w->refs == 0) {
+		for (pp = &wlocks; *pp != NULL; pp = &(*pp)->next) {
+			if (*pp == w) {
+				*pp = w->next;
+				break;
+			}
+		}
+		pthread_mutex_destroy(&w->mu);
+		free(w);
+	}
+	pthread_mutex_unlock(&wlocks_mu);
+}
+
+/* Queue for the file's writer lock.  A thread that holds it already through
+ * another connection goes on without it (SQLite decides, as before). */
+static void wlock_take(es_store *st)
+{
+	if (st->wlock == NULL || st->wlocked)
+		return;
+	if (pthread_mutex_lock(&st->wlock->mu) == 0)
+		st->wlocked = 1;
+}
+
+static void wlock_give(es_store *st)
+{
+	if (!st->wlocked)
+		return;
+	st->wlocked = 0;
+	pthread_mutex_unlock(&st->wlock->mu);
+}
+
 int st_db_err(es_store *st, es_err *err, const char *what)
 {
 	return es_err_set(err, ES_ESTORE, "store: %s: %s", what, sqlite3_errmsg(st->db));
@@ -101,14 +200,14 @@ static int migrate(es_store *st, es_err *err)
 			v, ES_ARRAY_LEN(migrations));
 	migrations[1] = es_store_migration_server;
 	for (i = (size_t)v; i < ES_ARRAY_LEN(migrations); i++) {
-		if ((rc = exec(st, "BEGIN IMMEDIATE", err)) < 0)
+		if ((rc = es_store_begin(st, err)) < 0)
 			return rc;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
 		if ((rc = exec(st, migrations[i], err)) < 0 || (rc = exec(st, sql, err)) < 0) {
-			exec(st, "ROLLBACK", NULL);
+			es_store_rollback(st);
 			return rc;
 		}
-		if ((rc = exec(st, "COMMIT", err)) < 0)
+		if ((rc = es_store_commit(st, err)) < 0)
 			return rc;
 	}
 	return 0;
@@ -134,8 +233,10 @@ int es_store_open(es_store **out, const char *path, int create, es_err *err)
 	}
 	sqlite3_busy_timeout(st->db, ES_STORE_BUSY_TIMEOUT_MS);
 	if ((rc = exec(st, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
-			   "PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;", err)) < 0)
+			   "PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;", err)) < 0 ||
+	    (rc = exec(st, ES_STORE_MMAP_PRAGMA, err)) < 0)
 		goto fail;
+	st->wlock = wlock_ref(path);
 	if ((rc = migrate(st, err)) < 0)
 		goto fail;
 	*out = st;
@@ -147,9 +248,18 @@ fail:
 
 void es_store_close(es_store *st)
 {
+	size_t i;
+
 	if (st == NULL)
 		return;
+	if (st->in_tx)
+		es_store_rollback(st);
+	for (i = 0; i < st->ncache; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	free(st->cache);
 	sqlite3_close_v2(st->db);
+	wlock_give(st);
+	wlock_unref(st->wlock);
 	free(st);
 }
 
@@ -159,9 +269,20 @@ int es_store_begin(es_store *st, es_err *err)
 
 	if (st->in_tx)
 		return es_err_set(err, ES_ESTATE, "store: transaction already open");
+	wlock_take(st);
 	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) == 0)
 		st->in_tx = 1;
+	else if (st->auto_write == NULL)
+		wlock_give(st);
 	return rc;
+}
+
+/* The transaction is over: let the next writer of this process in. */
+static void tx_end(es_store *st)
+{
+	st->in_tx = 0;
+	if (st->auto_write == NULL)
+		wlock_give(st);
 }
 
 int es_store_commit(es_store *st, es_err *err)
@@ -170,7 +291,7 @@ int es_store_commit(es_store *st, es_err *err)
 
 	if (rc < 0)
 		exec(st, "ROLLBACK", NULL);
-	st->in_tx = 0;
+	tx_end(st);
 	return rc;
 }
 
@@ -178,16 +299,101 @@ void es_store_rollback(es_store *st)
 {
 	if (st->in_tx)
 		exec(st, "ROLLBACK", NULL);
-	st->in_tx = 0;
+	tx_end(st);
 }
 
 /* ---- statement helpers ---- */
 
+/* The cache slot of sql, or NULL.  The address finds it; the text confirms
+ * it, so a caller passing a reused buffer gets its own statement. */
+static st_cached *cache_find(es_store *st, const char *sql)
+{
+	size_t i;
+
+	for (i = 0; i < st->ncache; i++)
+		if (st->cache[i].sql == sql)
+			return strcmp(sqlite3_sql(st->cache[i].stmt), sql) == 0 ? &st->cache[i] : NULL;
+	return NULL;
+}
+
+static void cache_add(es_store *st, const char *sql, sqlite3_stmt *s)
+{
+	st_cached *grown;
+	size_t i, cap;
+
+	for (i = 0; i < st->ncache; i++)
+		if (st->cache[i].sql == sql)
+			return; /* same address, other text: keep that one uncached */
+	if (st->ncache == st->cache_cap) {
+		if (st->cache_cap >= ES_STORE_STMT_CACHE_MAX)
+			return;
+		cap = st->cache_cap ? st->cache_cap * 2 : 32;
+		grown = realloc(st->cache, cap * sizeof(*grown));
+		if (grown == NULL)
+			return;
+		st->cache = grown;
+		st->cache_cap = cap;
+	}
+	st->cache[st->ncache].sql = sql;
+	st->cache[st->ncache].stmt = s;
+	st->cache[st->ncache].in_use = 1;
+	st->ncache++;
+}
+
 int st_prep(es_store *st, sqlite3_stmt **s, const char *sql, es_err *err)
 {
-	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
+	st_cached *c = cache_find(st, sql);
+
+	if (c != NULL && !c->in_use) {
+		c->in_use = 1;
+		*s = c->stmt;
+		return 0;
+	}
+	/* Not seen yet, or in use further up the stack: a new statement.  The
+	 * persistent flag tells SQLite it will live long (lookaside memory). */
+	if (sqlite3_prepare_v3(st->db, sql, -1, c == NULL ? SQLITE_PREPARE_PERSISTENT : 0, s, NULL) != SQLITE_OK) {
+		sqlite3_finalize(*s);
+		*s = NULL;
 		return st_db_err(st, err, "prepare");
+	}
+	if (c == NULL)
+		cache_add(st, sql, *s);
 	return 0;
+}
+
+void st_release(es_store *st, sqlite3_stmt *s)
+{
+	size_t i;
+	int cached = 0;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < st->ncache && !cached; i++) {
+		if (st->cache[i].stmt == s) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			st->cache[i].in_use = 0;
+			cached = 1;
+		}
+	}
+	if (!cached)
+		sqlite3_finalize(s);
+	/* reset/finalize ended the autocommit transaction of a write */
+	if (st->auto_write == s) {
+		st->auto_write = NULL;
+		if (!st->in_tx)
+			wlock_give(st);
+	}
+}
+
+int st_step(es_store *st, sqlite3_stmt *s)
+{
+	if (!st->in_tx && st->auto_write == NULL && !sqlite3_stmt_readonly(s)) {
+		wlock_take(st);
+		if (st->wlocked)
+			st->auto_write = s;
+	}
+	return sqlite3_step(s);
 }
 
 void st_bind_text(sqlite3_stmt *s, int i, const char *v)
@@ -239,7 +445,7 @@ static void blob_free(es_blob *b)
 /* Run a statement that returns no rows.  Maps UNIQUE violations to ES_EEXISTS. */
 int st_step_done(es_store *st, sqlite3_stmt *s, const char *what, es_err *err)
 {
-	int r = sqlite3_step(s);
+	int r = st_step(st, s);
 	int rc = 0;
 
 	if (r == SQLITE_CONSTRAINT && (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE ||
@@ -247,7 +453,7 @@ int st_step_done(es_store *st, sqlite3_stmt *s, const char *what, es_err *err)
 		rc = es_err_set(err, ES_EEXISTS, "%s already exists", what);
 	else if (r != SQLITE_DONE)
 		rc = st_db_err(st, err, what);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -274,11 +480,11 @@ int es_store_meta_get(es_store *st, const char *key, es_blob *out, es_err *err)
 	if ((rc = st_prep(st, &s, "SELECT value FROM meta WHERE key = ?", err)) < 0)
 		return rc;
 	st_bind_text(s, 1, key);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if (st_step(st, s) == SQLITE_ROW)
 		col_blob(s, 0, out);
 	else
 		rc = es_err_set(err, ES_ENOTFOUND, "setting %s is not set", key);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -305,14 +511,14 @@ int es_store_pki_get(es_store *st, const char *name, es_blob *cert_der,
 	if ((rc = st_prep(st, &s, "SELECT cert, key FROM pki WHERE name = ?", err)) < 0)
 		return rc;
 	st_bind_text(s, 1, name);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if (st_step(st, s) == SQLITE_ROW) {
 		col_blob(s, 0, cert_der);
 		if (key_wrapped != NULL)
 			col_blob(s, 1, key_wrapped);
 	} else {
 		rc = es_err_set(err, ES_ENOTFOUND, "platform PKI object %s is missing; is the data dir initialised?", name);
 	}
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -353,11 +559,11 @@ int es_store_org_get(es_store *st, int64_t id, es_org_row *out, es_err *err)
 	if ((rc = st_prep(st, &s, "SELECT " ORG_COLS " FROM orgs WHERE id = ?", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if (st_step(st, s) == SQLITE_ROW)
 		org_from(s, out);
 	else
 		rc = es_err_set(err, ES_ENOTFOUND, "organisation %lld does not exist", (long long)id);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -369,7 +575,7 @@ int es_store_org_list(es_store *st, es_org_row **rows, size_t *n, es_err *err)
 	if ((rc = st_prep(st, &s, "SELECT " ORG_COLS " FROM orgs ORDER BY id", err)) < 0)
 		return rc;
 	COLLECT(st, s, rows, n, es_org_row, org_from, err);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -467,7 +673,7 @@ static int roles_load(es_store *st, es_user_row *u, es_err *err)
 	if ((rc = st_prep(st, &s, "SELECT role FROM user_roles WHERE user_id = ? ORDER BY role", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, u->id);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (st_step(st, s) == SQLITE_ROW) {
 		char **p = realloc(u->roles, (u->nroles + 1) * sizeof(*p));
 		if (p == NULL) {
 			rc = es_err_set(err, ES_ENOMEM, "out of memory");
@@ -476,7 +682,7 @@ static int roles_load(es_store *st, es_user_row *u, es_err *err)
 		u->roles = p;
 		u->roles[u->nroles++] = st_col_text(s, 0);
 	}
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -488,11 +694,11 @@ int es_store_user_get(es_store *st, const char *login, es_user_row *out, es_err 
 	if ((rc = st_prep(st, &s, "SELECT " USER_COLS " FROM users WHERE login = ?", err)) < 0)
 		return rc;
 	st_bind_text(s, 1, login);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if (st_step(st, s) == SQLITE_ROW)
 		user_from(s, out);
 	else
 		rc = es_err_set(err, ES_ENOTFOUND, "user %s does not exist", login);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	if (rc == 0)
 		rc = roles_load(st, out, err);
 	return rc;
@@ -509,7 +715,7 @@ int es_store_user_list(es_store *st, int64_t org_id, es_user_row **rows, size_t 
 	sqlite3_bind_int64(s, 1, org_id);
 	sqlite3_bind_int64(s, 2, org_id);
 	COLLECT(st, s, rows, n, es_user_row, user_from, err);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	for (i = 0; rc == 0 && i < *n; i++)
 		rc = roles_load(st, &(*rows)[i], err);
 	return rc;
@@ -629,11 +835,11 @@ int es_store_app_get(es_store *st, int64_t id, es_app_row *out, es_err *err)
 	if ((rc = st_prep(st, &s, "SELECT " APP_COLS " FROM seal_applications WHERE id = ?", err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if (st_step(st, s) == SQLITE_ROW)
 		app_from(s, out);
 	else
 		rc = es_err_set(err, ES_ENOTFOUND, "seal application %lld does not exist", (long long)id);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -667,7 +873,7 @@ int es_store_app_list(es_store *st, const char *state, es_app_row **rows, size_t
 		return rc;
 	st_bind_text(s, 1, state);
 	COLLECT(st, s, rows, n, es_app_row, app_from, err);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -765,7 +971,7 @@ int es_store_seal_get(es_store *st, const char *code, es_seal_row *out, es_err *
 			       " picture_png, appearance FROM seals WHERE code = ?", err)) < 0)
 		return rc;
 	st_bind_text(s, 1, code);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if (st_step(st, s) == SQLITE_ROW) {
 		seal_from(s, out);
 		col_blob(s, 17, &out->sm2_cert);
 		col_blob(s, 18, &out->sm2_key);
@@ -777,7 +983,7 @@ int es_store_seal_get(es_store *st, const char *code, es_seal_row *out, es_err *
 	} else {
 		rc = es_err_set(err, ES_ENOTFOUND, "seal %s does not exist; see 'eseal seal list'", code);
 	}
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -797,6 +1003,25 @@ int es_store_seal_set_state(es_store *st, const char *code, const char *state,
 	return rc;
 }
 
+int es_store_seal_state_get(es_store *st, const char *code, char *state, size_t cap, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, r;
+
+	if ((rc = st_prep(st, &s, "SELECT state FROM seals WHERE code = ?", err)) < 0)
+		return rc;
+	st_bind_text(s, 1, code);
+	r = st_step(st, s);
+	if (r == SQLITE_ROW)
+		snprintf(state, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+	else if (r == SQLITE_DONE)
+		rc = es_err_set(err, ES_ENOTFOUND, "seal %s does not exist", code);
+	else
+		rc = st_db_err(st, err, "seal state");
+	st_release(st, s);
+	return rc;
+}
+
 int es_store_seal_list(es_store *st, es_seal_row **rows, size_t *n, es_err *err)
 {
 	sqlite3_stmt *s;
@@ -805,7 +1030,7 @@ int es_store_seal_list(es_store *st, es_seal_row **rows, size_t *n, es_err *err)
 	if ((rc = st_prep(st, &s, "SELECT " SEAL_COLS " FROM seals ORDER BY created_at, code", err)) < 0)
 		return rc;
 	COLLECT(st, s, rows, n, es_seal_row, seal_from, err);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -818,11 +1043,11 @@ int es_store_next_serial(es_store *st, const char *name, int64_t *out, es_err *e
 			       " ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value", err)) < 0)
 		return rc;
 	st_bind_text(s, 1, name);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if (st_step(st, s) == SQLITE_ROW)
 		*out = sqlite3_column_int64(s, 0);
 	else
 		rc = st_db_err(st, err, "counter");
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 

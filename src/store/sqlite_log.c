@@ -24,12 +24,12 @@ int es_store_revocation_generation(es_store *st, int64_t *out, es_err *err)
 	if ((rc = st_prep(st, &s, "SELECT value FROM counters WHERE name = ?", err)) < 0)
 		return rc;
 	st_bind_text(s, 1, ES_REVOCATION_GENERATION);
-	r = sqlite3_step(s);
+	r = st_step(st, s);
 	if (r == SQLITE_ROW)
 		*out = sqlite3_column_int64(s, 0);
 	else if (r != SQLITE_DONE)
 		rc = st_db_err(st, err, "revocation generation");
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -86,7 +86,7 @@ int es_store_revocation_list(es_store *st, const char *family,
 		return rc;
 	st_bind_text(s, 1, family);
 	COLLECT(st, s, rows, n, es_revocation_row, rev_from, err);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
@@ -147,14 +147,14 @@ int es_store_audit_append(es_store *st, es_audit_row *a, es_err *err)
 		return rc;
 	if ((rc = st_prep(st, &s, "SELECT COALESCE(MAX(id), 0), (SELECT hash FROM audit ORDER BY id DESC LIMIT 1) FROM audit", err)) < 0)
 		goto out;
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	if (st_step(st, s) != SQLITE_ROW) {
 		rc = st_db_err(st, err, "audit head");
 		goto out;
 	}
 	a->id = sqlite3_column_int64(s, 0) + 1;
 	snprintf(prev, sizeof(prev), "%s", sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1)
 		 : "0000000000000000000000000000000000000000000000000000000000000000");
-	sqlite3_finalize(s);
+	st_release(st, s);
 	s = NULL;
 	a->prev_hash = prev;
 	if ((rc = es_audit_entry_hash(hash, a, err)) < 0)
@@ -174,7 +174,7 @@ int es_store_audit_append(es_store *st, es_audit_row *a, es_err *err)
 	rc = st_step_done(st, s, "audit entry", err);
 	s = NULL;
 out:
-	sqlite3_finalize(s);
+	st_release(st, s);
 	a->prev_hash = NULL;
 	if (own_tx) {
 		if (rc == 0)
@@ -193,7 +193,7 @@ int es_store_audit_list(es_store *st, es_audit_row **rows, size_t *n, es_err *er
 	if ((rc = st_prep(st, &s, "SELECT " AUDIT_COLS " FROM audit ORDER BY rowid", err)) < 0)
 		return rc;
 	COLLECT(st, s, rows, n, es_audit_row, audit_from, err);
-	sqlite3_finalize(s);
+	st_release(st, s);
 	return rc;
 }
 
