@@ -54,6 +54,7 @@ int cmd_init(cli_ctx *c, int argc, char **argv);
 int cmd_pki(cli_ctx *c, int argc, char **argv);
 int cmd_crl(cli_ctx *c, int argc, char **argv);
 int cmd_backup(cli_ctx *c, int argc, char **argv);
+int cmd_grant(cli_ctx *c, int argc, char **argv);
 int cmd_restore(cli_ctx *c, int argc, char **argv);
 int cmd_org(cli_ctx *c, int argc, char **argv);
 int cmd_user(cli_ctx *c, int argc, char **argv);

@@ -13,6 +13,7 @@ static const cli_cmd commands[] = {
 	{"org", cmd_org, "organisations: add, list"},
 	{"user", cmd_user, "users: add, list, show"},
 	{"seal", cmd_seal, "seals: apply, review, list, show, export, render, revoke, suspend, resume"},
+	{"grant", cmd_grant, "seal grants (授权): add, list, remove"},
 	{"sign", cmd_sign, "seal a PDF or OFD document"},
 	{"verify", cmd_verify, "verify a seal (.esl), PDF or OFD"},
 	{"render", cmd_render, "render a PDF or OFD page to PNG"},

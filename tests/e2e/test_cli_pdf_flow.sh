@@ -157,4 +157,30 @@ far = sum(1 for y in range(h - 40, h - 1) for x in range(0, 40)
 sys.exit(0 if red > 30 and far == 0 else 1)
 PY
 
+# ---- grants (授权) from the console ----
+SEAL=$($E seal review "$($E seal apply --owner org:$ORG --kind finance | awk '{print $NF}')" --approve | awk '{print $NF}')
+echo "$PW" | $E user add --login clerk --name 王五 --id-number 110105199003071239 --org "$ORG" --role member --password-stdin >/dev/null || bad "user clerk"
+clerk_sign() { echo "$PW" | $E sign --seal "$SEAL" --as clerk --password-stdin --in "$T/contract.pdf" --out "$1" --page 1 --x 50 --y 50; }
+expect 2 "member without a grant cannot seal" -- clerk_sign "$T/g0.pdf"
+[ ! -e "$T/g0.pdf" ] && ok || bad "no output without a grant"
+expect 2 "grant add needs --login" -- $E grant add --seal "$SEAL"
+expect 2 "grant to a user of no organisation" -- $E grant add --seal "$SEAL" --login outsider
+expect 0 "grant add" -- $E grant add --seal "$SEAL" --login clerk --max-uses 1 --days 30 --as keeper
+G=$(last_word)
+expect 0 "granted member seals" -- clerk_sign "$T/g1.pdf"
+expect 0 "pdfsig on the granted signature" -- pdfsig "$T/g1.pdf"
+expect_in "$T/out" "Signature is Valid" "valid"
+expect 0 "grant list" -- $E grant list --seal "$SEAL" --json
+[ "$(jq -r ".[] | select(.id == $G) | .uses" "$T/out")" = 1 ] && ok || bad "one use counted"
+expect 2 "the only use is spent" -- clerk_sign "$T/g2.pdf"
+expect 0 "second grant, with approval" -- $E grant add --seal "$SEAL" --login clerk --needs-approval
+G2=$(last_word)
+expect 2 "a grant that needs approval cannot seal from the console" -- clerk_sign "$T/g3.pdf"
+expect 0 "grant remove" -- $E grant remove "$G2"
+expect 2 "grant remove twice" -- $E grant remove "$G2"
+expect 0 "grant list of a user" -- $E grant list --login clerk
+[ "$(grep -c removed "$T/out")" = 1 ] && ok || bad "removed grant listed as removed"
+expect 0 "grants are audited" -- $E audit list
+expect_in "$T/out" "grant.add" "grant.add in the audit"
+
 finish
