@@ -145,8 +145,10 @@ typedef struct es_sign_result {
 } es_sign_result;
 
 /** Seal a PDF or OFD (detected by content).  Order: authenticate the signer
- * (password/TOTP) → check authorisation and seal state → unwrap the key →
- * sign → audit.  Nothing is written on error. */
+ * (password/TOTP) → check authorisation (owner, keeper, or a grant without
+ * approval, which spends one use; given back when signing fails) and seal
+ * state → unwrap the key → sign → audit.  Nothing is written on error.
+ * res->sha256_before/after are the input's and output's SHA-256. */
 int es_sign_document(es_platform *p, const es_sign_req *r, es_sign_result *res, es_err *err);
 /** May login use the seal?  (owner, or keeper/admin of the owning org) */
 int es_seal_authorised(es_platform *p, const es_seal_row *s, const char *login, es_err *err);

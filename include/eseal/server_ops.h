@@ -117,8 +117,10 @@ typedef struct es_srv_sign_req {
 	const char *client;
 	int auto_sign;                 /**< API token without password: needs an auto-sign grant */
 } es_srv_sign_req;
-/** Sign a stored document: grant/approval checks, es_sign_document, store the
- * result as a new document (*new_id). */
+/** Sign a stored document: grant/approval checks, the signature (es_core_sign,
+ * written straight to the new document's file), then one write transaction
+ * that re-checks the seal state and the grant, spends the grant use and the
+ * use request, and records the new document (*new_id) and its audit entries. */
 int es_srv_sign(es_platform *p, const es_srv_sign_req *r, int64_t *new_id, es_sign_result *res,
 		es_err *err);
 
