@@ -131,9 +131,11 @@ typedef struct es_sign_req {
 	const char *tsa_url;        /**< external RFC 3161 TSA; NULL = the platform's */
 	int ofd_type_sign;          /**< OFD: 1 = Type="Sign" (电子签名) */
 	const char *client;         /**< for the audit log, e.g. "cli" or an IP */
-	int preauthenticated;       /**< consent proven another way (auto-sign grant via API token): skip password/TOTP */
+	int preauthenticated;       /**< consent proven another way (auto-sign grant via API token, or an
+	                                 earlier signature of the same request): skip password/TOTP */
+	int cache_key;              /**< server, auto-sign: the seal's unwrapped key may be kept briefly */
 } es_sign_req;
-#define ES_SIGN_REQ_INIT {1, NULL, NULL, NULL, NULL, NULL, NULL, 1, 0, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL, 0}
+#define ES_SIGN_REQ_INIT {1, NULL, NULL, NULL, NULL, NULL, NULL, 1, 0, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL, 0, 0}
 #define ES_SIGN_REQ_PREAUTHENTICATED 1
 
 #define ES_SIGN_MAX_PLACEMENTS 64

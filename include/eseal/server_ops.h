@@ -116,6 +116,8 @@ typedef struct es_srv_sign_req {
 	int level;
 	const char *client;
 	int auto_sign;                 /**< API token without password: needs an auto-sign grant */
+	int identity_checked;          /**< password/TOTP already checked for an earlier signature of
+	                                    the same request (a batch): not asked again */
 } es_srv_sign_req;
 /** Sign a stored document: grant/approval checks, the signature (es_core_sign,
  * written straight to the new document's file), then one write transaction

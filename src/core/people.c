@@ -285,8 +285,14 @@ int es_user_authenticate(es_platform *p, const char *login, const char *password
 	}
 	ok = es_password_verify(u.password_hash, password ? password : "", NULL) == 0;
 	if (ok && u.totp_enc.len > 0) {
+		uint64_t step = 0;
+
 		ok = (rc = totp_secret(p, &u, secret, sizeof(secret), err)) == 0 && totp != NULL &&
-		     es_totp_verify(secret, totp, now, NULL) == 0;
+		     es_totp_verify_step(secret, totp, now, 0, &step, NULL) == 0;
+		/* A code passes once (RFC 6238 5.2): a replay fails like a wrong
+		 * code, so it tells nobody whether the password was right. */
+		if (ok && es_store_user_totp_spend(p->st, u.login, step, NULL) < 0)
+			ok = 0;
 	}
 	if (!ok) {
 		int failed = u.failed_logins + 1;
@@ -296,8 +302,9 @@ int es_user_authenticate(es_platform *p, const char *login, const char *password
 			lock = now + (s > ES_LOCK_MAX_S ? ES_LOCK_MAX_S : s);
 		}
 		es_store_user_set_login_state(p->st, login, failed, lock, NULL);
-		rc = es_err_set(err, ES_EAUTH, u.totp_enc.len > 0 ? "wrong login, password or TOTP code"
-								   : "wrong login or password");
+		rc = es_err_set(err, ES_EAUTH, u.totp_enc.len > 0 ?
+				"wrong login, password or TOTP code (each code works once: wait for the next)" :
+				"wrong login or password");
 		goto out;
 	}
 	if (u.failed_logins != 0)

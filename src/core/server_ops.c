@@ -287,6 +287,7 @@ int es_totp_enrol_confirm(es_platform *p, const char *login, const char *code, c
 	unsigned char *plain = NULL;
 	size_t n = 0;
 	char aad[128], secret[ES_TOTP_SECRET_B32_LEN] = "";
+	uint64_t step = 0;
 	int rc;
 
 	if (totp_aad(aad, sizeof(aad), login, "totp-pending") < 0)
@@ -296,7 +297,7 @@ int es_totp_enrol_confirm(es_platform *p, const char *login, const char *code, c
 	if ((rc = es_secret_open(&plain, &n, enc.data, enc.len, p->kek, aad, err)) < 0)
 		goto out;
 	snprintf(secret, sizeof(secret), "%.*s", (int)n, (const char *)plain);
-	if ((rc = es_totp_verify(secret, code ? code : "", time(NULL), NULL)) < 0) {
+	if ((rc = es_totp_verify_step(secret, code ? code : "", time(NULL), 0, &step, NULL)) < 0) {
 		rc = es_err_set(err, ES_EAUTH, "wrong TOTP code; check the authenticator's clock and try again");
 		goto out;
 	}
@@ -308,6 +309,7 @@ int es_totp_enrol_confirm(es_platform *p, const char *login, const char *code, c
 	if ((rc = es_store_begin(p->st, err)) < 0)
 		goto out;
 	if ((rc = es_store_user_set_totp(p->st, login, &fin, err)) < 0 ||
+	    (rc = es_store_user_totp_spend(p->st, login, step, err)) < 0 ||
 	    (rc = es_store_totp_pending_delete(p->st, login, err)) < 0 ||
 	    (rc = es_srv_audit(p, login, "user.totp.enrol", login, NULL, "ok", client, err)) < 0) {
 		es_store_rollback(p->st);
@@ -796,8 +798,10 @@ static int sign_req_fill(es_sign_req *q, const es_srv_sign_req *r, const char *i
 	q->level = r->level;
 	q->client = r->client;
 #ifdef ES_SIGN_REQ_PREAUTHENTICATED
-	/* The caller proved an auto-sign grant with an API token (自动签署). */
-	q->preauthenticated = r->auto_sign;
+	/* The caller proved an auto-sign grant with an API token (自动签署), or
+	 * it is a later signature of one request whose first was checked. */
+	q->preauthenticated = r->auto_sign || r->identity_checked;
+	q->cache_key = r->auto_sign;
 #else
 	if (r->auto_sign)
 		return es_err_set(err, ES_ENOTSUP,

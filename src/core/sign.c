@@ -475,7 +475,7 @@ int es_core_sign(es_platform *p, const es_sign_req *r, const es_seal_row *s, con
 	 * before any cached key is touched */
 	if ((rc = es_seal_usable(s, time(NULL), err)) < 0)
 		goto refused;
-	if ((rc = sign_with(p, r, s, format, r->preauthenticated, res, err)) == 0)
+	if ((rc = sign_with(p, r, s, format, r->cache_key, res, err)) == 0)
 		return 0;
 refused:
 	refused_digest(r, res);

@@ -187,43 +187,95 @@ static int parse_placement(json_t *pl, es_srv_sign_req *s)
 	return s->page >= 1 || s->page == ES_PDF_PAGE_LAST ? 0 : -1;
 }
 
+#define ES_SIGN_BATCH_MAX 20
+
+/* One signature's fields ({seal_id, placement, level?, use_request_id?}) from o. */
+static int parse_one(json_t *o, es_srv_sign_req *s)
+{
+	json_t *v = json_object_get(o, "use_request_id");
+	int level = parse_level(es_jstr(o, "level"));
+
+	s->seal_code = es_jstr(o, "seal_id");
+	s->use_request_id = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+	s->level = level;
+	s->page = 0;
+	s->x_mm = s->y_mm = 0;
+	s->keyword = NULL;
+	s->cross_page = 0;
+	return s->seal_code == NULL || parse_placement(json_object_get(o, "placement"), s) < 0 || level < 0 ? -1 : 0;
+}
+
+/* POST /documents/{id}/sign: one signature ({seal_id, placement, ...}) or a
+ * batch ({signatures: [{seal_id, placement, ...}, ...]}) made one after the
+ * other, each on the previous result, after one identity proof: a TOTP code
+ * passes once, so several seals on one document need one request. */
 int h_doc_sign(es_hreq *q, es_hresp *r)
 {
-	json_t *j = es_req_json(q, r), *v;
+	json_t *j = es_req_json(q, r), *list, *done = NULL;
 	es_srv_sign_req s;
 	es_sign_result res;
 	es_err err = ES_ERR_INIT;
 	int64_t new_id = 0;
-	int level;
+	size_t n = 1, i;
 
 	if (j == NULL)
 		return 0;
 	memset(&s, 0, sizeof(s));
 	(void)es_param_id(q, 0, &s.document_id);
-	s.seal_code = es_jstr(j, "seal_id");
 	s.login = q->who.login;
 	s.password = es_jstr(j, "password");
 	s.totp = es_jstr(j, "totp");
 	s.client = q->client;
-	v = json_object_get(j, "use_request_id");
-	s.use_request_id = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 	/* Auto-sign (自动签署): an API token without password, through an auto-sign grant only. */
 	s.auto_sign = s.password == NULL && s.totp == NULL && q->who.via_token;
-	level = parse_level(es_jstr(j, "level"));
-	s.level = level;
-	if (s.seal_code == NULL || parse_placement(json_object_get(j, "placement"), &s) < 0 || level < 0) {
+	list = json_object_get(j, "signatures");
+	if (list != NULL)
+		n = json_is_array(list) ? json_array_size(list) : 0;
+	if (n == 0 || n > ES_SIGN_BATCH_MAX || parse_one(list ? json_array_get(list, 0) : j, &s) < 0) {
 		es_resp_error(r, 400, "bad_request",
-			      "seal_id and placement ({page,x_mm,y_mm}, {keyword} or {cross_page:true}) are required; "
-			      "level is B-B, B-T, B-LT or B-LTA");
-	} else if (s.password == NULL && s.totp == NULL && !q->who.via_token) {
+			      "seal_id and placement ({page,x_mm,y_mm}, {keyword} or {cross_page:true}) are required "
+			      "(or signatures: a list of 1 to 20 of them); level is B-B, B-T, B-LT or B-LTA");
+		goto out;
+	}
+	for (i = 1; i < n; i++) {
+		es_srv_sign_req t = s;
+
+		if (parse_one(json_array_get(list, i), &t) < 0) {
+			char msg[96];
+
+			snprintf(msg, sizeof(msg), "signature %zu of the list: seal_id and placement are required", i + 1);
+			es_resp_error(r, 400, "bad_request", msg);
+			goto out;
+		}
+	}
+	if (s.password == NULL && s.totp == NULL && !q->who.via_token) {
 		/* 意愿确认: a person signs by proving it is them, every time. */
 		es_resp_error(r, 401, "unauthenticated", "confirm it is you: send password (and totp when enrolled)");
-	} else if (es_srv_sign(q->p, &s, &new_id, &res, &err) < 0) {
-		es_resp_err(r, &err);
-	} else {
-		es_resp_json(r, 201, json_pack("{s:I,s:s,s:s}", "document_id", (json_int_t)new_id,
-					       "sha256", res.sha256_after, "format", res.format));
+		goto out;
 	}
+	done = json_array();
+	for (i = 0; i < n; i++) {
+		if (i > 0) {
+			(void)parse_one(json_array_get(list, i), &s);
+			s.document_id = new_id;
+			s.identity_checked = 1;
+		}
+		if (es_srv_sign(q->p, &s, &new_id, &res, &err) < 0) {
+			if (i > 0) { /* the signatures made so far stay, as documents of their own */
+				es_err why = err;
+
+				es_err_set(&err, why.code, "signature %zu of %zu: %.150s (signatures 1 to %zu were made: "
+					   "document %lld)", i + 1, n, why.msg, i, (long long)s.document_id);
+			}
+			es_resp_err(r, &err);
+			goto out;
+		}
+		json_array_append_new(done, json_integer(new_id));
+	}
+	es_resp_json(r, 201, json_pack("{s:I,s:s,s:s,s:O}", "document_id", (json_int_t)new_id,
+				       "sha256", res.sha256_after, "format", res.format, "documents", done));
+out:
+	json_decref(done);
 	if (s.password != NULL)
 		OPENSSL_cleanse((char *)s.password, strlen(s.password));
 	json_decref(j);

@@ -68,6 +68,9 @@ static const char *migrations[] = {
 	 * fresh stores get it from migration 2 already */
 	"CREATE TABLE IF NOT EXISTS audit_anchors (id INTEGER PRIMARY KEY, audit_id INTEGER NOT NULL,"
 	" head_hash TEXT NOT NULL, tst BLOB NOT NULL, created_at INTEGER NOT NULL);",
+	/* 5: the last TOTP time step each user spent: a code is accepted once
+	 * (RFC 6238 section 5.2) */
+	"ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* ---- in-process writer lock ----
@@ -744,6 +747,23 @@ int es_store_user_set_totp(es_store *st, const char *login, const es_blob *totp_
 	bind_blob(s, 1, totp_enc);
 	st_bind_text(s, 2, login);
 	return st_step_done(st, s, "user", err);
+}
+
+int es_store_user_totp_spend(es_store *st, const char *login, uint64_t step, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (step > (uint64_t)INT64_MAX)
+		return es_err_set(err, ES_EINVAL, "TOTP time step out of range");
+	if ((rc = st_prep(st, &s, "UPDATE users SET totp_last_step = ?1"
+				  " WHERE login = ?2 AND totp_last_step < ?1", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)step);
+	st_bind_text(s, 2, login);
+	if ((rc = st_step_done(st, s, "user", err)) == 0 && sqlite3_changes(st->db) != 1)
+		rc = es_err_set(err, ES_EAUTH, "this TOTP code was used already; wait for the next one");
+	return rc;
 }
 
 void es_user_row_clear(es_user_row *u)

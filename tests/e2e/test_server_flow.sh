@@ -96,14 +96,15 @@ login() {
 	[ -s "$T/csrf.$1" ] && [ "$(cat "$T/csrf.$1")" != null ] && ok || bad "login $1"
 }
 field() { jq -r "$1" "$T/body"; }
-totp() { # RFC 6238 code of a Base32 secret, now
+totp() { # RFC 6238 code of a Base32 secret, now or at time step $2
 	python3 -c "
 import base64, hashlib, hmac, struct, sys, time
 s = sys.argv[1]
 k = base64.b32decode(s + '=' * ((8 - len(s) % 8) % 8))
-h = hmac.new(k, struct.pack('>Q', int(time.time()) // 30), hashlib.sha1).digest()
+step = int(sys.argv[2]) if len(sys.argv) > 2 else int(time.time()) // 30
+h = hmac.new(k, struct.pack('>Q', step), hashlib.sha1).digest()
 o = h[-1] & 15
-print('%06d' % ((struct.unpack('>I', h[o:o + 4])[0] & 0x7fffffff) % 1000000))" "$1"
+print('%06d' % ((struct.unpack('>I', h[o:o + 4])[0] & 0x7fffffff) % 1000000))" "$@"
 }
 
 # ---- platform set-up with the CLI ----
@@ -348,15 +349,33 @@ call 200 "TOTP enrol" tot POST /me/totp
 SECRET=$(field .secret)
 expect_in "$T/body" "otpauth://totp/" "otpauth URI"
 call 401 "wrong TOTP code" tot POST /me/totp/confirm -H "$J" --data-binary '{"code":"000000"}'
-call 200 "TOTP confirm" tot POST /me/totp/confirm -H "$J" --data-binary "{\"code\":\"$(totp "$SECRET")\"}"
+# Each code passes once (RFC 6238 5.2).  The server accepts the step before
+# and after the current one, so three codes S-1, S, S+1 can be spent in turn
+# while the clock is inside step S: start early in a step.
+[ $(( $(date +%s) % 30 )) -lt 18 ] || sleep $(( 31 - $(date +%s) % 30 ))
+S0=$(( $(date +%s) / 30 ))
+call 200 "TOTP confirm" tot POST /me/totp/confirm -H "$J" --data-binary "{\"code\":\"$(totp "$SECRET" $((S0 - 1)))\"}"
 call 401 "login without the code" - POST /session -H "$J" --data-binary "{\"login\":\"tot\",\"password\":\"$PW\"}"
-call 200 "login with the code" - POST /session -c "$T/cj.tot" -H "$J" --data-binary "{\"login\":\"tot\",\"password\":\"$PW\",\"totp\":\"$(totp "$SECRET")\"}"
+call 401 "the enrolment code does not log in again" - POST /session -H "$J" --data-binary "{\"login\":\"tot\",\"password\":\"$PW\",\"totp\":\"$(totp "$SECRET" $((S0 - 1)))\"}"
+expect_in "$T/body" "each code works once" "the refusal says why"
+call 200 "login with the code" - POST /session -c "$T/cj.tot" -H "$J" --data-binary "{\"login\":\"tot\",\"password\":\"$PW\",\"totp\":\"$(totp "$SECRET" $S0)\"}"
 field .csrf_token >"$T/csrf.tot"
+call 401 "the same code does not log in twice" - POST /session -H "$J" --data-binary "{\"login\":\"tot\",\"password\":\"$PW\",\"totp\":\"$(totp "$SECRET" $S0)\"}"
 call 201 "upload (tot)" tot POST /documents -H "Content-Type: application/pdf" --data-binary @"$T/contract.pdf"
 TDOC=$(field .id)
 TSIGN="{\"seal_id\":\"$PSEAL\",\"placement\":{\"page\":1,\"x_mm\":100,\"y_mm\":100},\"password\":\"$PW\""
 call 401 "signing needs the TOTP code too" tot POST /documents/$TDOC/sign -H "$J" --data-binary "$TSIGN}"
-call 201 "sign with password and TOTP" tot POST /documents/$TDOC/sign -H "$J" --data-binary "$TSIGN,\"totp\":\"$(totp "$SECRET")\"}"
+# several seals with one code: one request, a list of signatures
+TBATCH="{\"signatures\":[{\"seal_id\":\"$PSEAL\",\"placement\":{\"page\":1,\"x_mm\":100,\"y_mm\":100}},{\"seal_id\":\"$PSEAL\",\"placement\":{\"page\":1,\"x_mm\":50,\"y_mm\":200}}],\"password\":\"$PW\""
+call 400 "a batch needs placements" tot POST /documents/$TDOC/sign -H "$J" --data-binary "{\"signatures\":[{\"seal_id\":\"$PSEAL\"}],\"password\":\"$PW\",\"totp\":\"000000\"}"
+call 201 "sign twice with password and one TOTP code" tot POST /documents/$TDOC/sign -H "$J" --data-binary "$TBATCH,\"totp\":\"$(totp "$SECRET" $((S0 + 1)))\"}"
+[ "$(field '.documents | length')" = 2 ] && ok || bad "two signed documents in the batch answer"
+TSIGNED=$(field .document_id)
+call 401 "a spent code does not sign again" tot POST /documents/$TDOC/sign -H "$J" --data-binary "$TSIGN,\"totp\":\"$(totp "$SECRET" $((S0 + 1)))\"}"
+call 200 "download the batch result" tot GET /documents/$TSIGNED/content
+cp "$T/body" "$T/batch.pdf"
+expect 0 "pdfsig on the batch result" -- pdfsig "$T/batch.pdf"
+[ "$(grep -c "Signature is Valid" "$T/out")" = 2 ] && ok || bad "pdfsig: two valid signatures after the batch"
 if sqlite3 "$D/eseal.db" "SELECT hex(totp_enc) FROM users WHERE login='tot'" | grep -q "$(printf %s "$SECRET" | od -An -tx1 | tr -d ' \n' | tr a-f A-F)"; then
 	bad "TOTP secret stored in clear"; else ok; fi
 

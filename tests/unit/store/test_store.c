@@ -142,6 +142,25 @@ static void audit_entries_chain_hashes(void **state)
 	ES_ROWS_FREE(rows, n, es_audit_row_clear);
 }
 
+/* RFC 6238 5.2: a TOTP time step is spent once, and only forwards. */
+static void totp_steps_are_spent_once(void **state)
+{
+	fixture *f = *state;
+	es_user_row u = {0};
+	es_err err = ES_ERR_INIT;
+
+	u.login = "otp";
+	u.name = "otp";
+	u.password_hash = "x";
+	assert_int_equal(es_store_user_insert(f->st, &u, &err), 0);
+	assert_int_equal(es_store_user_totp_spend(f->st, "otp", 1000, &err), 0);
+	assert_int_equal(es_store_user_totp_spend(f->st, "otp", 1000, &err), ES_EAUTH);
+	assert_non_null(strstr(err.msg, "used already"));
+	assert_int_equal(es_store_user_totp_spend(f->st, "otp", 999, &err), ES_EAUTH);
+	assert_int_equal(es_store_user_totp_spend(f->st, "otp", 1001, &err), 0);
+	assert_int_equal(es_store_user_totp_spend(f->st, "nobody", 5000, &err), ES_EAUTH);
+}
+
 static void nested_transactions_are_refused(void **state)
 {
 	fixture *f = *state;
@@ -161,6 +180,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(serials_increase, setup, teardown),
 		cmocka_unit_test_setup_teardown(audit_entries_chain_hashes, setup, teardown),
 		cmocka_unit_test_setup_teardown(nested_transactions_are_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(totp_steps_are_spent_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -524,6 +524,21 @@ export function render(main, ctx) {
     const r = S.resume;
     let docId = r ? r.docId : S.doc.id;
     let i = r ? r.step : 0;
+    // Several seals and no approval step: one request, one identity proof (a TOTP code passes once).
+    if (!r && ops.length > 1 && ops.every((op) => !op.seal.needsApproval)) {
+      line.textContent = t('sign.progress', { i: ops.length, n: ops.length });
+      const req = { signatures: ops.map((op) => ({ seal_id: op.seal.id, placement: op.placement, ...(S.level && S.doc.ext === 'pdf' ? { level: S.level } : {}) })), ...auth };
+      try {
+        const res = await api('POST', `/documents/${encodeURIComponent(docId)}/sign`, { json: req });
+        docId = res.document_id ?? docId;
+      } catch (err) {
+        clear(dbody).append(h('p.msg.msg-error', { role: 'alert', text: t('sign.failed', { msg: errorText(err) }) }));
+        actions.append(h('button.btn.btn-plain', { type: 'button', text: t('common.close'), onclick: () => dlg.close() }));
+        actions.lastChild.focus();
+        return;
+      }
+      i = ops.length;
+    }
     for (; i < ops.length; i++) {
       const op = ops[i];
       line.textContent = t('sign.progress', { i: i + 1, n: ops.length });
