@@ -26,6 +26,8 @@ typedef struct dctx {
 	unsigned *refs;      /* references to each object from the signed revision */
 	int *pages_s, *pages_f;  /* page object numbers, signed and current */
 	diff_result *out;
+	const unsigned char *buf; /* the whole file */
+	size_t len, signed_end;   /* its length; the end of the signed revision */
 } dctx;
 
 static void note(dctx *d, const char *fmt, int num, const char *what)
@@ -792,6 +794,56 @@ static void check_pages(dctx *d)
 		}
 }
 
+#define STREAM_KW "stream"
+#define STREAM_KW_LEN 6
+
+/* Where object num's serialization ends when read from the whole file:
+ * after its value and the keyword that follows ("endobj" or "stream"), or
+ * for a stream after its data as MuPDF reads it (/Length from stm_ofs).
+ * 0 when our lexer cannot tell (then MuPDF's view stands alone). */
+static size_t object_end(dctx *d, int num, int depth)
+{
+	fz_context *ctx = d->ctx;
+	pdf_xref_entry *e = pdf_get_xref_entry_no_null(ctx, d->ds, num);
+	size_t body, vs, ve, p;
+	pdf_obj *o, *len;
+	lx_tok t;
+
+	if (e->type != 'n' || e->ofs <= 0 ||
+	    lx_obj_header(d->buf, d->len, (size_t)e->ofs, num, &body) < 0 ||
+	    lx_value(d->buf, d->len, body, &vs, &ve, 0) < 0)
+		return 0;
+	p = ve;
+	t = lx_next(d->buf, d->len, &p);
+	if (t.kind != LX_KEYWORD || t.end - t.start != STREAM_KW_LEN ||
+	    memcmp(d->buf + t.start, STREAM_KW, STREAM_KW_LEN) != 0)
+		return t.end;
+	o = get_obj(ctx, d->ds, num);
+	e = pdf_get_xref_entry_no_null(ctx, d->ds, num);  /* stm_ofs is set on load */
+	len = pdf_dict_get(ctx, o, PDF_NAME(Length));
+	if (pdf_is_indirect(ctx, len)) {
+		int ln = pdf_to_num(ctx, len);
+
+		/* the length object must not be completed later either */
+		if (depth == 0 && ln > 0 && ln < d->n && object_end(d, ln, depth + 1) > d->signed_end)
+			return d->len + 1;
+	}
+	if (o == NULL || e->stm_ofs <= 0 || pdf_to_int64(ctx, len) <= 0)
+		return t.end;
+	return (size_t)e->stm_ofs + (size_t)pdf_to_int64(ctx, len);
+}
+
+/* An object the update did not re-define (same xref entry) can still be
+ * changed by it when its bytes run past the end of the signed revision: a
+ * stream whose /Length, or a value whose last token, reaches into the
+ * appended update reads those later bytes.  Viewers then show content that
+ * was never signed (a content stream at the very end of the signed revision
+ * with a large /Length, completed by the update, did exactly that). */
+static int runs_past_signed_end(dctx *d, int num)
+{
+	return object_end(d, num, 0) > d->signed_end;
+}
+
 static void diff_objects(dctx *d)
 {
 	fz_context *ctx = d->ctx;
@@ -803,6 +855,10 @@ static void diff_objects(dctx *d)
 		if ((f & F_EXISTS_S) && (f & F_EXISTS_F)) {
 			if (obj_changed(d, i))
 				d->flags[i] |= F_CHANGED;
+			else if (same_entry(ctx, d->ds, d->df, i, 0) && runs_past_signed_end(d, i))
+				note(d, "object %d (%s) of the signed revision runs past the signed bytes; "
+				     "the update completes it", i, obj_kind(ctx, get_obj(ctx, d->ds, i),
+				     pdf_obj_num_is_stream(ctx, d->ds, i)));
 		} else if (f & F_EXISTS_S) {
 			if (d->refs[i] > 0)
 				note(d, "object %d (%s) used by the signed revision was freed", i,
@@ -832,10 +888,10 @@ static void diff_objects(dctx *d)
 		}
 }
 
-void rev_diff(fz_context *ctx, pdf_document *ds, pdf_document *df, int mdp_p,
-	      diff_result *out)
+void rev_diff(fz_context *ctx, pdf_document *ds, pdf_document *df, const unsigned char *buf,
+	      size_t len, size_t signed_end, int mdp_p, diff_result *out)
 {
-	dctx d = {ctx, ds, df, mdp_p, 0, NULL, NULL, NULL, NULL, out};
+	dctx d = {ctx, ds, df, mdp_p, 0, NULL, NULL, NULL, NULL, out, buf, len, signed_end};
 
 	memset(out, 0, sizeof(*out));
 	d.n = pdf_xref_len(ctx, ds) > pdf_xref_len(ctx, df) ? pdf_xref_len(ctx, ds)

@@ -8,21 +8,37 @@
 #define LX_KEYWORD_MAX_LEN 32
 #define LX_INT_SATURATE 1000000000000LL
 #define REV_TAIL_SEARCH_LEN 1100  /* startxref must be near its %%EOF */
+#define EOF_MARK_LEN 5            /* "%%EOF" */
 
-static int is_ws(unsigned char c)
+/* Bytes allowed inside a hex string (ISO 32000-2 §7.3.4.3): hex digits
+ * and white space.  A table: /Contents is tens of kilobytes of hex that is
+ * skipped every time a key after it is looked up. */
+static const unsigned char HEX_OR_WS[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+	['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	[0] = 1, ['\t'] = 1, ['\n'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+};
+
+/* Character classes of ISO 32000-2 §7.2.3 (Table 1 white space, Table 2
+ * delimiters) as one table: the lexer asks for every byte it passes. */
+#define CC_WS 1
+#define CC_DELIM 2
+static const unsigned char CHAR_CLASS[256] = {
+	[0] = CC_WS, ['\t'] = CC_WS, ['\n'] = CC_WS, ['\f'] = CC_WS, ['\r'] = CC_WS, [' '] = CC_WS,
+	['('] = CC_DELIM, [')'] = CC_DELIM, ['<'] = CC_DELIM, ['>'] = CC_DELIM, ['['] = CC_DELIM,
+	[']'] = CC_DELIM, ['{'] = CC_DELIM, ['}'] = CC_DELIM, ['/'] = CC_DELIM, ['%'] = CC_DELIM,
+};
+
+static inline int is_ws(unsigned char c)
 {
-	return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' ';
+	return CHAR_CLASS[c] & CC_WS;
 }
 
-static int is_delim(unsigned char c)
+static inline int is_regular(unsigned char c)
 {
-	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' ||
-	       c == '{' || c == '}' || c == '/' || c == '%';
-}
-
-static int is_regular(unsigned char c)
-{
-	return !is_ws(c) && !is_delim(c);
+	return CHAR_CLASS[c] == 0;
 }
 
 static size_t skip_ws(const unsigned char *b, size_t len, size_t p)
@@ -115,10 +131,8 @@ lx_tok lx_next(const unsigned char *b, size_t len, size_t *pos)
 			t.end = p + 2;
 			break;
 		}
-		for (q = p + 1; q < len && b[q] != '>'; q++)
-			if (!is_ws(b[q]) && !((b[q] >= '0' && b[q] <= '9') ||
-					      ((b[q] | 0x20) >= 'a' && (b[q] | 0x20) <= 'f')))
-				break;
+		for (q = p + 1; q < len && HEX_OR_WS[b[q]]; q++)
+			;
 		t.kind = q < len && b[q] == '>' ? LX_HEX : LX_ERR;
 		t.end = q < len ? q + 1 : len;
 		break;
@@ -281,12 +295,27 @@ static size_t eol_after(const unsigned char *b, size_t len, size_t p)
 	return p;
 }
 
+/* First "%%EOF" in [p, end), as memmem finds it, but at memchr speed: on
+ * compressed data '%' is rare, and memmem compares at every byte. */
+static const unsigned char *find_eof(const unsigned char *p, const unsigned char *end)
+{
+	while (end - p >= EOF_MARK_LEN) {
+		const unsigned char *q = memchr(p, '%', (size_t)(end - p) - (EOF_MARK_LEN - 1));
+
+		if (q == NULL)
+			return NULL;
+		if (memcmp(q, "%%EOF", EOF_MARK_LEN) == 0)
+			return q;
+		p = q + 1;
+	}
+	return NULL;
+}
+
 static void scan_eofs(pdf_revs *rv, const unsigned char *b, size_t len)
 {
 	const unsigned char *p = b, *hit;
 
-	while (rv->n < ES_PDF_MAX_REVISIONS &&
-	       (hit = memmem(p, len - (size_t)(p - b), "%%EOF", 5)) != NULL) {
+	while (rv->n < ES_PDF_MAX_REVISIONS && (hit = find_eof(p, b + len)) != NULL) {
 		size_t at = (size_t)(hit - b) + 5;
 
 		rv->eof_at[rv->n] = at;

@@ -16,6 +16,7 @@
 #define ES_MM_PER_PT (25.4 / 72.0)
 #define DSS_MAX_ITEMS 2000
 #define XREF_BAD_KEEP 64
+#define SHA256_DIGEST_LEN 32
 
 typedef struct vsig {
 	size_t rep;                 /* index into r->sigs */
@@ -55,6 +56,8 @@ typedef struct vctx {
 	int page_budget;            /* page lookups left for widget placement */
 	int bad_num[XREF_BAD_KEEP]; /* the first of them, with their offsets */
 	int64_t bad_ofs[XREF_BAD_KEEP];
+	range_hasher rh;            /* one pass per digest for all byte ranges */
+	page_iter pit;              /* pages in order, one walk of the tree */
 } vctx;
 
 static es_sig_report *srep(vctx *v, int i)
@@ -105,7 +108,8 @@ static int page_of_widget(vctx *v, pdf_obj *w)
 			return k;
 	}
 	for (i = 0; i < n && i < ES_PDF_MAX_PAGES && budget > 0 && --v->page_budget > 0; i++) {
-		pdf_obj *annots = pdf_dict_get(ctx, pdf_lookup_page_obj(ctx, v->doc, i), PDF_NAME(Annots));
+		pdf_obj *annots = pdf_dict_get(ctx, page_iter_get(ctx, v->doc, &v->pit, i),
+					       PDF_NAME(Annots));
 
 		for (j = 0; j < pdf_array_len(ctx, annots) && --budget > 0; j++)
 			if (pdf_to_num(ctx, pdf_array_get(ctx, annots, j)) == pdf_to_num(ctx, w))
@@ -126,7 +130,7 @@ static void set_picture(vctx *v, es_sig_report *s, pdf_obj *field)
 	rect = pdf_dict_get_rect(ctx, w, PDF_NAME(Rect));
 	if (fz_is_empty_rect(rect) || (pno = page_of_widget(v, w)) < 0)
 		return;
-	page = pdf_lookup_page_obj(ctx, v->doc, pno);
+	page = page_iter_get(ctx, v->doc, &v->pit, pno);
 	media = pdf_to_rect(ctx, pdf_dict_get_inheritable(ctx, page, PDF_NAME(MediaBox)));
 	s->page = pno + 1;
 	s->x_mm = (rect.x0 - media.x0) * ES_MM_PER_PT;
@@ -321,7 +325,8 @@ static void collect_fields(vctx *v)
 	/* widgets of signature fields that /Fields does not list */
 	n = pdf_count_pages(ctx, v->doc);
 	for (i = 0; i < n && i < ES_PDF_MAX_PAGES && v->nvisited < ES_PDF_MAX_FIELDS; i++) {
-		pdf_obj *annots = pdf_dict_get(ctx, pdf_lookup_page_obj(ctx, v->doc, i), PDF_NAME(Annots));
+		pdf_obj *annots = pdf_dict_get(ctx, page_iter_get(ctx, v->doc, &v->pit, i),
+					       PDF_NAME(Annots));
 
 		for (j = 0; j < pdf_array_len(ctx, annots) && j < ES_PDF_MAX_FIELDS; j++) {
 			pdf_obj *a = pdf_array_get(ctx, annots, j), *f = a;
@@ -352,7 +357,7 @@ static void dss_load_list(vctx *v, pdf_obj *arr, int what)
 			b = pdf_load_stream(ctx, pdf_array_get(ctx, arr, i));
 			p = b->data;
 			if (what == 0) {
-				X509 *c = d2i_X509(NULL, &p, (long)b->len);
+				X509 *c = vcert_d2i(&p, (long)b->len);
 
 				if (c && sk_X509_push(v->dss.certs, c) <= 0)
 					X509_free(c);
@@ -550,6 +555,7 @@ static void check_cms(vctx *v, int i)
 	in.subfilter = g->subfilter;
 	in.doc_ts = g->doc_ts;
 	in.claimed_m = g->claimed_m;
+	in.rh = &v->rh;
 	cms_check(v->r, srep(v, i), &in, &g->cms, v->err);
 }
 
@@ -655,7 +661,7 @@ static void check_changes(vctx *v, int i, int mdp_p)
 		stm = fz_open_memory(ctx, v->buf, g->signed_end);
 		ds = pdf_open_document_with_stream(ctx, stm);
 		redirected = xref_redirected(v, ds);
-		rev_diff(ctx, ds, v->doc, mdp_p, &res);
+		rev_diff(ctx, ds, v->doc, v->buf, v->len, g->signed_end, mdp_p, &res);
 	}
 	fz_always(ctx) {
 		pdf_drop_document(ctx, ds);
@@ -737,14 +743,15 @@ static int has_pdf_header(const unsigned char *b, size_t len)
 	return n >= 5 && memmem(b, n, "%PDF-", 5) != NULL;
 }
 
-static void set_file_info(es_report *r, const unsigned char *buf, size_t len)
+/* The file's SHA-256 for the report, from the pass that also hashed the
+ * signatures' byte ranges when they use SHA-256. */
+static void set_file_sha256(es_report *r, range_hasher *rh)
 {
-	unsigned char md[32];
+	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	snprintf(r->file_type, sizeof(r->file_type), "pdf");
-	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == sizeof(md))
-		es_hex_encode(r->file_sha256, md, sizeof(md));
+	if (rh_file_digest(rh, EVP_sha256(), md, &mdlen) == 0 && mdlen == SHA256_DIGEST_LEN)
+		es_hex_encode(r->file_sha256, md, mdlen);
 }
 
 /* Every in-use xref entry must point at its own "num gen obj" header:
@@ -809,6 +816,9 @@ static void analyse(vctx *v)
 	for (i = 0; i < v->nsigs; i++)
 		if (!v->sigs[i].fatal)
 			check_byterange(v, i);
+	for (i = 0; i < v->nsigs; i++)
+		if (v->sigs[i].signed_end > 0)
+			rh_add_cut(&v->rh, (size_t)v->sigs[i].br[1]);
 	check_shared(v);
 	for (i = 0; i < v->nsigs; i++)
 		if (!v->sigs[i].fatal && !v->sigs[i].skip_cms)
@@ -822,6 +832,16 @@ static void analyse(vctx *v)
 	if (v->nsigs == 0)
 		vfind(v->r, NULL, ES_SEV_INFO, "NO_SIGNATURES", v->err,
 		      "the PDF has no signed signature field", "该 PDF 没有已签名的签名域");
+}
+
+/* Anchors are often also in the CMS and the timestamp token: their parse
+ * is reused for those bytes. */
+static void remember_anchors(const es_verify_opts *o)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(o->anchors); i++)
+		vcert_remember(sk_X509_value(o->anchors, i));
 }
 
 int es_pdf_verify_mem(es_report *r, const unsigned char *buf, size_t len,
@@ -840,7 +860,9 @@ int es_pdf_verify_mem(es_report *r, const unsigned char *buf, size_t len,
 	v.page_budget = ES_PDF_MAX_FIELDS;
 	if (buf == NULL || !has_pdf_header(buf, len))
 		return es_err_set(err, ES_EFORMAT, "not a PDF file (no %%PDF- header); check the file");
-	set_file_info(r, buf, len);
+	snprintf(r->file_type, sizeof(r->file_type), "pdf");
+	rh_init(&v.rh, buf, len);
+	remember_anchors(v.o);
 	v.sigs = calloc(ES_PDF_MAX_SIGS, sizeof(*v.sigs));
 	v.ctx = fz_new_context(NULL, NULL, FZ_STORE_DEFAULT);
 	if (v.sigs == NULL || v.ctx == NULL) {
@@ -855,6 +877,8 @@ int es_pdf_verify_mem(es_report *r, const unsigned char *buf, size_t len,
 	analyse(&v);
 	es_report_finish(r);
 out:
+	set_file_sha256(r, &v.rh);
+	rh_clear(&v.rh);
 	for (i = 0; v.sigs && i < v.nsigs; i++) {
 		free(v.sigs[i].der);
 		cms_out_clear(&v.sigs[i].cms);
@@ -862,6 +886,7 @@ out:
 	free(v.sigs);
 	dss_data_clear(&v.dss);
 	if (v.ctx) {
+		page_iter_drop(v.ctx, &v.pit);
 		pdf_drop_document(v.ctx, v.doc);
 		fz_drop_context(v.ctx);
 	}
@@ -870,12 +895,12 @@ out:
 
 int es_pdf_verify(es_report *r, const char *path, const es_verify_opts *o, es_err *err)
 {
-	es_buf file = {0};
+	vfile file;
 	int rc;
 
-	if ((rc = es_file_read(&file, path, ES_PDF_MAX_FILE_LEN, err)) < 0)
+	if ((rc = vfile_read(&file, path, ES_PDF_MAX_FILE_LEN, err)) < 0)
 		return rc == ES_ERANGE ? rc : es_err_set(err, ES_EIO, "cannot read %s; check the path", path);
 	rc = es_pdf_verify_mem(r, file.data, file.len, o, err);
-	es_buf_free(&file, 0);
+	vfile_free(&file);
 	return rc;
 }

@@ -5,9 +5,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 #include "eseal/report.h"
 #include "eseal/verify.h"
+#include "util/util.h"
 
 /* Hard caps on work so hostile input cannot make us hang (fuzzing). */
 #define ES_PDF_MAX_FILE_LEN ((size_t)512 * 1024 * 1024)
@@ -62,6 +64,51 @@ void pdf_revs_scan(pdf_revs *rv, const unsigned char *b, size_t len);
 /** 1 when off is a revision end (after %%EOF, with or without its EOL). */
 int pdf_revs_is_end(const pdf_revs *rv, size_t off);
 
+/* ---- the file to verify (vfile.c) ---- */
+
+/** A whole file in memory. */
+typedef struct vfile {
+	unsigned char *data;
+	size_t len;
+	void *map;          /**< anonymous mapping holding data, or NULL */
+	size_t map_len;
+	es_buf generic;     /**< used instead when not a regular file */
+} vfile;
+
+/** Read path like es_file_read (same error codes), faster for large files. */
+int vfile_read(vfile *f, const char *path, size_t max_len, es_err *err);
+void vfile_free(vfile *f);
+
+/* ---- digests of signed byte ranges (digest.c) ---- */
+
+#define RH_MAX_ALGS 4
+
+/** One pass over the file per digest algorithm, with the state saved at
+ * every signature's /ByteRange gap: each signature then only hashes the
+ * bytes after its /Contents, and the file digest comes out of the same pass. */
+typedef struct range_hasher {
+	const unsigned char *file;
+	size_t len;
+	size_t cut[ES_PDF_MAX_SIGS];  /**< sorted, distinct gap starts (br[1]) */
+	int ncut;
+	struct rh_alg {
+		int type;                         /**< EVP_MD_get_type */
+		EVP_MD_CTX *at[ES_PDF_MAX_SIGS];  /**< state after [0, cut[k]) */
+		EVP_MD_CTX *end;                  /**< state after the whole file */
+	} alg[RH_MAX_ALGS];
+	int nalg;
+} range_hasher;
+
+void rh_init(range_hasher *h, const unsigned char *file, size_t len);
+/** Announce a signature whose gap starts at cut (before the first digest). */
+void rh_add_cut(range_hasher *h, size_t cut);
+/** Digest of [br0, br0+br1) + [br2, br2+br3) of the file.  0 or -1. */
+int rh_digest(range_hasher *h, const EVP_MD *md, const long long br[4], unsigned char *out,
+	      unsigned int *outlen);
+/** Digest of the whole file.  0 or -1. */
+int rh_file_digest(range_hasher *h, const EVP_MD *md, unsigned char *out, unsigned int *outlen);
+void rh_clear(range_hasher *h);
+
 /* ---- CMS (cms.c) ---- */
 
 /** Data being signed: the file buffer and the byte range. */
@@ -74,6 +121,7 @@ typedef struct sig_input {
 	const char *subfilter;
 	int doc_ts;                /**< /Type /DocTimeStamp or ETSI.RFC3161 */
 	const char *claimed_m;     /**< /M as ISO time or "" */
+	range_hasher *rh;          /**< shared digests of the byte ranges; may be NULL */
 } sig_input;
 
 /** What the CMS check learnt, used for the level and the revocation step. */
@@ -103,6 +151,18 @@ void dss_data_clear(dss_data *d);
  * revocation data for the signer certificate. */
 int cms_trust(es_report *r, es_sig_report *s, cms_out *c, const es_verify_opts *o,
 	      const dss_data *dss, int *lt, es_err *err);
+
+/* ---- parsed certificates, shared by all verifications (certcache.c) ---- */
+
+/** d2i_X509 with the same contract (advances *pp), reusing an earlier parse
+ * of the same DER bytes.  Returns a new reference or NULL.  Thread-safe. */
+X509 *vcert_d2i(const unsigned char **pp, long n);
+/** Make cert (e.g. a trust anchor) the parse of its DER encoding. */
+void vcert_remember(X509 *cert);
+/** Cache lookups since start (or the last flush) that hit / missed. */
+void vcert_cache_stats(unsigned long *hits, unsigned long *misses);
+/** Drop every cached certificate (tests). */
+void vcert_cache_flush(void);
 
 /** es_report_add with printf-formatted English and Chinese text. */
 int vfind(es_report *r, es_sig_report *s, es_severity sev, const char *code,

@@ -5,6 +5,7 @@
 
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
+#include "vint.h"
 
 #define DIFF_MAX_NOTES 4
 #define DIFF_NOTE_LEN 200
@@ -17,11 +18,34 @@ typedef struct diff_result {
 	int nnotes;
 } diff_result;
 
+/** A page tree node being walked: its /Kids, the next kid, how many page
+ * indexes a lookup routes into it (limit) and has passed (acc). */
+typedef struct pt_frame {
+	pdf_obj *kids;
+	int num, len, i, limit, acc;
+} pt_frame;
+
+/** Pages in order from one walk of the page tree (pages.c).  Zero it
+ * before use; free with page_iter_drop(). */
+typedef struct page_iter {
+	pt_frame st[ES_PDF_MAX_DEPTH + 1];
+	int depth;
+	pdf_obj **pages;     /**< kept references */
+	int n, cap;
+	int started, dead, repaired, budget;
+} page_iter;
+
+/** What pdf_lookup_page_obj(ctx, doc, i) returns (borrowed), in linear
+ * total time when i = 0, 1, 2, ... are asked in order.  May throw. */
+pdf_obj *page_iter_get(fz_context *ctx, pdf_document *doc, page_iter *it, int i);
+void page_iter_drop(fz_context *ctx, page_iter *it);
+
 /** Compare the signed revision ds with the full document df object by
  * object and classify every change (docs/pdf-verification.md, "Allowed
- * changes").  mdp_p: DocMDP permission 1, 2 or 3 (2 when none).
+ * changes").  buf/len: the whole file (df); ds is its prefix up to
+ * signed_end.  mdp_p: DocMDP permission 1, 2 or 3 (2 when none).
  * Throws MuPDF exceptions; the caller catches. */
-void rev_diff(fz_context *ctx, pdf_document *ds, pdf_document *df, int mdp_p,
-	      diff_result *out);
+void rev_diff(fz_context *ctx, pdf_document *ds, pdf_document *df, const unsigned char *buf,
+	      size_t len, size_t signed_end, int mdp_p, diff_result *out);
 
 #endif

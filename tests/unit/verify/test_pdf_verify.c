@@ -547,6 +547,127 @@ static void trusted_lta_signature_passes_and_reports_details(void **state)
 	sk_X509_pop_free(o.anchors, X509_free);
 }
 
+/* ---- an object of the signed revision completed by a later update ---- */
+
+#define SPAN_DOC_CAP 8192
+#define SPAN_BR_WIDTH 10
+
+static size_t put(char *d, size_t at, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(d + at, SPAN_DOC_CAP - at, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && at + (size_t)n < SPAN_DOC_CAP);
+	return at + (size_t)n;
+}
+
+/* A one-page PDF, a signature update (placeholder CMS: the change analysis
+ * runs whatever the CMS says), then an update that only adds an /Info
+ * object.  spanning: the page content stream sits at the very end of the
+ * original revision with a /Length far past it, so the bytes appended last
+ * ("EI ... (EVIL) Tj") become part of it although its xref entry never
+ * changes; viewers show them. */
+static size_t build_spanning_doc(char *d, int spanning)
+{
+	const char *content = "BT /F1 24 Tf 30 200 Td (Hello) Tj ET\n";
+	size_t at, o[9] = {0}, xref0, xref1, xref2, br_at, cs, ce, end1;
+	char br[64];
+	int k;
+
+	at = put(d, 0, "%%PDF-1.7\n");
+	o[1] = at;
+	at = put(d, at, "1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n");
+	o[2] = at;
+	at = put(d, at, "2 0 obj\n<</Type/Pages/Count 1/Kids[3 0 R]>>\nendobj\n");
+	o[3] = at;
+	at = put(d, at, "3 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 300]/Contents 4 0 R"
+		 "/Resources<</Font<</F1 5 0 R>>>>>>\nendobj\n");
+	o[5] = at;
+	at = put(d, at, "5 0 obj\n<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>\nendobj\n");
+	if (!spanning) {
+		o[4] = at;
+		at = put(d, at, "4 0 obj\n<</Length %zu>>stream\n%sendstream\nendobj\n", strlen(content),
+			 content);
+	}
+	xref0 = at;
+	/* object 4 of the spanning variant follows startxref: its offset is known
+	 * once the xref and trailer are written, all fixed width */
+	if (spanning)
+		o[4] = xref0 + strlen("xref\n0 6\n") + 6 * 20 +
+		       strlen("trailer\n<</Size 6/Root 1 0 R>>\nstartxref\n") + 10 + 1;
+	at = put(d, at, "xref\n0 6\n0000000000 65535 f \n");
+	for (k = 1; k <= 5; k++)
+		at = put(d, at, "%010zu 00000 n \n", o[k]);
+	at = put(d, at, "trailer\n<</Size 6/Root 1 0 R>>\nstartxref\n%010zu\n", xref0);
+	if (spanning) {
+		assert_int_equal(at, o[4]);
+		at = put(d, at, "4 0 obj\n<</Length 100000>>stream\n%sBI /W 1 /H 1 /BPC 8 /CS /G ID\n",
+			 content);
+	}
+	at = put(d, at, "%%%%EOF\n");
+	/* the signature update */
+	o[6] = at;
+	at = put(d, at, "6 0 obj\n<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[");
+	br_at = at;
+	at = put(d, at, "%*s]/Contents", 4 * SPAN_BR_WIDTH + 3, "");
+	cs = at;
+	at = put(d, at, "<3000000000000000000000000000000000000000>");
+	ce = at;
+	at = put(d, at, ">>\nendobj\n");
+	o[7] = at;
+	at = put(d, at, "7 0 obj\n<</FT/Sig/T(s1)/V 6 0 R/Type/Annot/Subtype/Widget/Rect[0 0 0 0]"
+		 "/P 3 0 R/F 132>>\nendobj\n");
+	o[3] = at;
+	at = put(d, at, "3 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 300]/Contents 4 0 R"
+		 "/Resources<</Font<</F1 5 0 R>>>>/Annots[7 0 R]>>\nendobj\n");
+	o[1] = at;
+	at = put(d, at, "1 0 obj\n<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[7 0 R]/SigFlags 3>>>>\n"
+		 "endobj\n");
+	xref1 = at;
+	at = put(d, at, "xref\n0 2\n0000000000 65535 f \n%010zu 00000 n \n3 1\n%010zu 00000 n \n"
+		 "6 2\n%010zu 00000 n \n%010zu 00000 n \n", o[1], o[3], o[6], o[7]);
+	at = put(d, at, "trailer\n<</Size 8/Root 1 0 R/Prev %zu>>\nstartxref\n%zu\n%%%%EOF\n", xref0,
+		 xref1);
+	end1 = at;
+	snprintf(br, sizeof(br), "0 %*zu %*zu %*zu", SPAN_BR_WIDTH, cs, SPAN_BR_WIDTH, ce, SPAN_BR_WIDTH,
+		 end1 - ce);
+	memcpy(d + br_at, br, strlen(br));
+	/* the later update: text for the stream, then a harmless /Info object */
+	at = put(d, at, "EI\nBT /F1 24 Tf 30 100 Td (EVIL) Tj ET\nendstream\nendobj\n");
+	o[8] = at;
+	at = put(d, at, "8 0 obj\n<</Producer(x)>>\nendobj\n");
+	xref2 = at;
+	at = put(d, at, "xref\n0 1\n0000000000 65535 f \n8 1\n%010zu 00000 n \n", o[8]);
+	at = put(d, at, "trailer\n<</Size 9/Root 1 0 R/Prev %zu/Info 8 0 R>>\nstartxref\n%zu\n%%%%EOF\n",
+		 xref1, xref2);
+	return at;
+}
+
+static void verify_rejects_stream_completed_by_a_later_update(void **state)
+{
+	static char doc[SPAN_DOC_CAP];
+	int spanning;
+
+	(void)state;
+	for (spanning = 0; spanning < 2; spanning++) {
+		size_t n = build_spanning_doc(doc, spanning);
+		es_report r = {0};
+		es_err err = ES_ERR_INIT;
+
+		assert_int_equal(es_pdf_verify_mem(&r, (const unsigned char *)doc, n, NULL, &err), 0);
+		assert_int_equal(r.nsigs, 1);
+		if (spanning)
+			assert_true(has_code(&r.sigs[0], "DISALLOWED_CHANGE"));
+		else
+			assert_true(has_code(&r.sigs[0], "LATER_CHANGES_ALLOWED") &&
+				    !has_code(&r.sigs[0], "DISALLOWED_CHANGE"));
+		es_report_clear(&r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -563,6 +684,7 @@ int main(void)
 		cmocka_unit_test(verify_rejects_annotation_added_after_signing),
 		cmocka_unit_test(verify_rejects_unsigned_signature_widget_with_appearance),
 		cmocka_unit_test(trusted_lta_signature_passes_and_reports_details),
+		cmocka_unit_test(verify_rejects_stream_completed_by_a_later_update),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
