@@ -334,6 +334,70 @@ int es_platform_maker(es_platform *p, X509 **cert, EVP_PKEY **key, es_err *err)
 }
 
 #define ES_CRL_CACHE_SECS 3600
+#define CRL_STORED_HEAD 16 /* revocation generation + time made, 8 bytes each, big-endian */
+
+static void put_be64(unsigned char *b, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (unsigned char)v;
+}
+
+static uint64_t get_be64(const unsigned char *b)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+/* The CRL last made for this family, kept in the store by an earlier process
+ * while it is current (same revocation generation, younger than the cache
+ * time): a one-shot `eseal verify` then signs no CRL.  NULL when there is none
+ * to reuse.  The verifier checks its signature like any other CRL's. */
+static X509_CRL *crl_stored(es_platform *p, es_alg alg, int64_t gen, time_t now, time_t *made)
+{
+	char key[32];
+	es_blob b = {0};
+	const unsigned char *q;
+	X509_CRL *c = NULL;
+
+	snprintf(key, sizeof(key), "crl.%s.cache", es_alg_name(alg));
+	if (es_store_meta_get(p->st, key, &b, NULL) == 0 && b.len > CRL_STORED_HEAD &&
+	    (int64_t)get_be64(b.data) == gen && now - (time_t)get_be64(b.data + 8) < ES_CRL_CACHE_SECS &&
+	    now >= (time_t)get_be64(b.data + 8)) {
+		q = b.data + CRL_STORED_HEAD;
+		c = d2i_X509_CRL(NULL, &q, (long)(b.len - CRL_STORED_HEAD));
+		if (c != NULL && q != b.data + b.len) {
+			X509_CRL_free(c);
+			c = NULL;
+		}
+		*made = (time_t)get_be64(b.data + 8);
+	}
+	free(b.data);
+	return c;
+}
+
+/* Keep a new CRL for later processes; a store that cannot be written (a
+ * read-only data directory) only loses the saving. */
+static void crl_store(es_platform *p, es_alg alg, int64_t gen, time_t now, const unsigned char *der,
+		      size_t len)
+{
+	char key[32];
+	unsigned char *b = malloc(CRL_STORED_HEAD + len);
+
+	if (b == NULL)
+		return;
+	put_be64(b, (uint64_t)gen);
+	put_be64(b + 8, (uint64_t)now);
+	memcpy(b + CRL_STORED_HEAD, der, len);
+	snprintf(key, sizeof(key), "crl.%s.cache", es_alg_name(alg));
+	(void)es_store_meta_put(p->st, key, b, CRL_STORED_HEAD + len, NULL);
+	free(b);
+}
 
 int es_platform_verify_inputs(es_platform *p, STACK_OF(X509) **anchors,
 			      X509_CRL *crls[ES_FAMILIES], es_err *err)
@@ -351,21 +415,28 @@ int es_platform_verify_inputs(es_platform *p, STACK_OF(X509) **anchors,
 		unsigned char *der = NULL;
 		const unsigned char *q;
 		size_t len = 0;
+		time_t made;
 		X509_CRL *c;
 
 		if (p->crl[i] != NULL && p->crl_gen[i] == gen && now - p->crl_made[i] < ES_CRL_CACHE_SECS)
 			continue;
-		if ((rc = es_platform_crl(p, algs[i], &der, &len, err)) < 0)
-			return rc;
-		q = der;
-		c = d2i_X509_CRL(NULL, &q, (long)len);
-		free(der);
-		if (c == NULL)
-			return es_err_ssl(err, ES_ECRYPTO, "cannot read the platform's own CRL");
+		made = now;
+		if ((c = crl_stored(p, algs[i], gen, now, &made)) == NULL) {
+			made = now;
+			if ((rc = es_platform_crl(p, algs[i], &der, &len, err)) < 0)
+				return rc;
+			q = der;
+			c = d2i_X509_CRL(NULL, &q, (long)len);
+			if (c != NULL)
+				crl_store(p, algs[i], gen, now, der, len);
+			free(der);
+			if (c == NULL)
+				return es_err_ssl(err, ES_ECRYPTO, "cannot read the platform's own CRL");
+		}
 		X509_CRL_free(p->crl[i]);
 		p->crl[i] = c;
 		p->crl_gen[i] = gen;
-		p->crl_made[i] = now;
+		p->crl_made[i] = made;
 	}
 	*anchors = p->anchors;
 	for (i = 0; i < ES_FAMILIES; i++)

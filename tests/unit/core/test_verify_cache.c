@@ -10,6 +10,7 @@
 #include <string.h>
 #include "eseal/platform.h"
 #include "eseal/report.h"
+#include "eseal/store.h"
 
 static void write_file(const char *path, const unsigned char *d, size_t n)
 {
@@ -86,7 +87,28 @@ static void revocation_shows_although_crls_are_cached(void **state)
 	assert_int_equal(verify(p, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
 	assert_string_equal(rev, "good");
 	assert_int_equal(verify(p, out, rev, sizeof(rev)), ES_TOTAL_PASSED); /* from the cache */
-	assert_int_equal(es_seal_change_state(p, code, "revoke", "单位注销", NULL, &err), 0);
+	/* Another process (a second platform object) reuses the CRL the first
+	 * one kept in the store instead of signing a new one: the stored bytes
+	 * (with their ECDSA signature, different at every signing) stay. */
+	{
+		es_platform *p2 = NULL;
+		es_blob b1 = {0}, b2 = {0};
+
+		assert_int_equal(es_store_meta_get(es_platform_store(p), "crl.p256.cache", &b1, &err), 0);
+		assert_int_equal(es_platform_open(&p2, data, &err), 0);
+		assert_int_equal(verify(p2, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
+		assert_string_equal(rev, "good");
+		assert_int_equal(es_store_meta_get(es_platform_store(p2), "crl.p256.cache", &b2, &err), 0);
+		assert_int_equal(b1.len, b2.len);
+		assert_memory_equal(b1.data, b2.data, b1.len);
+		/* a revocation by the first process shows in the second at once */
+		assert_int_equal(es_seal_change_state(p, code, "revoke", "单位注销", NULL, &err), 0);
+		verify(p2, out, rev, sizeof(rev));
+		assert_string_equal(rev, "revoked");
+		free(b1.data);
+		free(b2.data);
+		es_platform_close(p2);
+	}
 	verify(p, out, rev, sizeof(rev));
 	assert_string_equal(rev, "revoked");
 
