@@ -39,7 +39,7 @@ struct es_platform {
 	char area[8];
 	char client[64];     /* es_platform_set_client(): recorded by es_audit() */
 	/* verification inputs, reused while valid (es_platform_verify_inputs) */
-	STACK_OF(X509) *anchors;
+	STACK_OF(X509) *anchors[ES_FAMILIES];
 	X509_CRL *crl[ES_FAMILIES];
 	int64_t crl_gen[ES_FAMILIES];
 	time_t crl_made[ES_FAMILIES];
@@ -74,10 +74,12 @@ void es_core_seal_keys_drop(es_platform *p, const char *code);
 /* How many seal keys are cached, after dropping the expired ones (tests). */
 size_t es_core_seal_keys_cached(es_platform *p);
 
-/* Anchors and the issuing CAs' current CRLs for verification; borrowed,
- * rebuilt when the revocations change or the CRL is older than an hour. */
-int es_platform_verify_inputs(es_platform *p, STACK_OF(X509) **anchors,
-			      X509_CRL *crls[ES_FAMILIES], es_err *err);
+/* The anchors (root and issuing CA) and the issuing CA's current CRL of each
+ * family whose bit (1 << es_fam_index(alg)) is in fams, pushed (up-ref'd)
+ * onto anchors and crls.  Kept per platform: certificates parsed once, a
+ * CRL rebuilt when the revocations change or it is older than an hour. */
+int es_platform_verify_inputs(es_platform *p, unsigned fams, STACK_OF(X509) *anchors,
+			      STACK_OF(X509_CRL) *crls, es_err *err);
 
 /* Index of a family in fam[]. */
 static inline int es_fam_index(es_alg alg) { return alg == ES_ALG_SM2 ? 0 : 1; }

@@ -239,7 +239,8 @@ void es_platform_close(es_platform *p)
 		es_pki_family_clear(&p->fam[i]);
 	X509_free(p->maker);
 	EVP_PKEY_free(p->maker_key);
-	sk_X509_pop_free(p->anchors, X509_free);
+	sk_X509_pop_free(p->anchors[0], X509_free);
+	sk_X509_pop_free(p->anchors[1], X509_free);
 	for (i = 0; i < ES_FAMILIES; i++)
 		X509_CRL_free(p->crl[i]);
 	es_store_close(p->st);
@@ -399,16 +400,44 @@ static void crl_store(es_platform *p, es_alg alg, int64_t gen, time_t now, const
 	free(b);
 }
 
-int es_platform_verify_inputs(es_platform *p, STACK_OF(X509) **anchors,
-			      X509_CRL *crls[ES_FAMILIES], es_err *err)
+/* Root and issuing CA of one family, parsed once per platform. */
+static int family_anchors(es_platform *p, es_alg alg, STACK_OF(X509) **out, es_err *err)
+{
+	const char *what[] = {"root", "issuing"};
+	STACK_OF(X509) *sk;
+	char name[32];
+	size_t i;
+	int rc = 0;
+
+	if (*out != NULL)
+		return 0;
+	if ((sk = sk_X509_new_null()) == NULL)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	for (i = 0; i < ES_ARRAY_LEN(what) && rc == 0; i++) {
+		X509 *c = NULL;
+
+		snprintf(name, sizeof(name), "%s.%s", es_alg_name(alg), what[i]);
+		if ((rc = es_core_load_pki(p, name, &c, NULL, err)) == 0 && !sk_X509_push(sk, c)) {
+			X509_free(c);
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		}
+	}
+	if (rc < 0) {
+		sk_X509_pop_free(sk, X509_free);
+		return rc;
+	}
+	*out = sk;
+	return 0;
+}
+
+int es_platform_verify_inputs(es_platform *p, unsigned fams, STACK_OF(X509) *anchors,
+			      STACK_OF(X509_CRL) *crls, es_err *err)
 {
 	static const es_alg algs[ES_FAMILIES] = {ES_ALG_SM2, ES_ALG_P256};
 	time_t now = time(NULL);
 	int64_t gen = 0;
-	int i, rc;
+	int i, j, rc;
 
-	if (p->anchors == NULL && (rc = es_platform_anchors(p, &p->anchors, err)) < 0)
-		return rc;
 	if ((rc = es_store_revocation_generation(p->st, &gen, err)) < 0)
 		return rc;
 	for (i = 0; i < ES_FAMILIES; i++) {
@@ -417,30 +446,42 @@ int es_platform_verify_inputs(es_platform *p, STACK_OF(X509) **anchors,
 		size_t len = 0;
 		time_t made;
 		X509_CRL *c;
+		int k = es_fam_index(algs[i]);
 
-		if (p->crl[i] != NULL && p->crl_gen[i] == gen && now - p->crl_made[i] < ES_CRL_CACHE_SECS)
+		if (!(fams & (1u << k)))
 			continue;
-		made = now;
-		if ((c = crl_stored(p, algs[i], gen, now, &made)) == NULL) {
-			made = now;
-			if ((rc = es_platform_crl(p, algs[i], &der, &len, err)) < 0)
-				return rc;
-			q = der;
-			c = d2i_X509_CRL(NULL, &q, (long)len);
-			if (c != NULL)
-				crl_store(p, algs[i], gen, now, der, len);
-			free(der);
-			if (c == NULL)
-				return es_err_ssl(err, ES_ECRYPTO, "cannot read the platform's own CRL");
+		if ((rc = family_anchors(p, algs[i], &p->anchors[k], err)) < 0)
+			return rc;
+		for (j = 0; j < sk_X509_num(p->anchors[k]); j++) {
+			X509 *a = sk_X509_value(p->anchors[k], j);
+
+			if (!sk_X509_push(anchors, a))
+				return es_err_set(err, ES_ENOMEM, "out of memory");
+			X509_up_ref(a);
 		}
-		X509_CRL_free(p->crl[i]);
-		p->crl[i] = c;
-		p->crl_gen[i] = gen;
-		p->crl_made[i] = made;
+		if (p->crl[k] == NULL || p->crl_gen[k] != gen || now - p->crl_made[k] >= ES_CRL_CACHE_SECS) {
+			made = now;
+			if ((c = crl_stored(p, algs[i], gen, now, &made)) == NULL) {
+				made = now;
+				if ((rc = es_platform_crl(p, algs[i], &der, &len, err)) < 0)
+					return rc;
+				q = der;
+				c = d2i_X509_CRL(NULL, &q, (long)len);
+				if (c != NULL)
+					crl_store(p, algs[i], gen, now, der, len);
+				free(der);
+				if (c == NULL)
+					return es_err_ssl(err, ES_ECRYPTO, "cannot read the platform's own CRL");
+			}
+			X509_CRL_free(p->crl[k]);
+			p->crl[k] = c;
+			p->crl_gen[k] = gen;
+			p->crl_made[k] = made;
+		}
+		if (!sk_X509_CRL_push(crls, p->crl[k]))
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		X509_CRL_up_ref(p->crl[k]);
 	}
-	*anchors = p->anchors;
-	for (i = 0; i < ES_FAMILIES; i++)
-		crls[i] = p->crl[i];
 	return 0;
 }
 

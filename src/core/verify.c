@@ -39,34 +39,24 @@ int es_verify_path(es_report *r, es_platform *p, const char *path,
 	es_verify_opts o = ES_VERIFY_OPTS_INIT;
 	STACK_OF(X509) *anchors = NULL;
 	STACK_OF(X509_CRL) *crls = NULL;
+	file_type ft;
 	int i, rc;
 
 	if (!es_path_exists(path))
 		return es_err_set(err, ES_ENOTFOUND, "%s does not exist", path);
+	ft = sniff(path);
 	crls = sk_X509_CRL_new_null();
 	anchors = sk_X509_new_null();
-	if (p != NULL && crls != NULL && anchors != NULL) {
-		STACK_OF(X509) *pa;
-		X509_CRL *pc[ES_FAMILIES];
-
-		if ((rc = es_platform_verify_inputs(p, &pa, pc, err)) < 0)
-			goto out;
-		for (i = 0; i < sk_X509_num(pa); i++) {
-			X509 *c = sk_X509_value(pa, i);
-			X509_up_ref(c);
-			if (!sk_X509_push(anchors, c))
-				X509_free(c);
-		}
-		for (i = 0; i < ES_FAMILIES; i++) {
-			X509_CRL_up_ref(pc[i]);
-			if (!sk_X509_CRL_push(crls, pc[i]))
-				X509_CRL_free(pc[i]);
-		}
-	}
 	if (anchors == NULL || crls == NULL) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* A PDF is sealed with the P-256 family (certificate, CMS, timestamp);
+	 * OFD and seals bring SM2 objects and the P-256 TSA: both. */
+	if (p != NULL &&
+	    (rc = es_platform_verify_inputs(p, ft == FT_PDF ? 1u << es_fam_index(ES_ALG_P256) :
+					    (1u << ES_FAMILIES) - 1, anchors, crls, err)) < 0)
+		goto out;
 	for (i = 0; extra_anchors && i < sk_X509_num(extra_anchors); i++) {
 		X509 *c = sk_X509_value(extra_anchors, i);
 		X509_up_ref(c);
@@ -75,7 +65,7 @@ int es_verify_path(es_report *r, es_platform *p, const char *path,
 	}
 	o.anchors = anchors;
 	o.crls = crls;
-	switch (sniff(path)) {
+	switch (ft) {
 	case FT_PDF:
 		rc = es_pdf_verify(r, path, &o, err);
 		snprintf(r->file_type, sizeof(r->file_type), "pdf");
