@@ -96,7 +96,9 @@ void es_cert_cn(const X509 *c, char *buf, size_t cap);
 void es_cert_o(const X509 *c, char *buf, size_t cap);
 /** Serial as upper-case hex. */
 void es_cert_serial_hex(const X509 *c, char *buf, size_t cap);
-/** Verify a certificate signature with issuer's key (handles SM2 id). 0 = ok. */
+/** Verify a certificate signature with issuer's key (handles SM2 id). 0 = ok.
+ * Good results are remembered process-wide (256 entries, keyed by the SHA-256
+ * of the certificate and of the issuer's public key); failures never are. */
 int es_cert_check_signature(X509 *cert, X509 *issuer, es_err *err);
 
 /** Outcome of a chain check. */
@@ -212,7 +214,8 @@ int es_tsa_token_max_len(size_t *out, X509 *tsa_cert, STACK_OF(X509) *chain, es_
 
 /** Check a CRL's signature with issuer's key (SM3withSM2 with the default
  * id, or ECDSA-SHA256).  0, or ES_EVERIFY (also when the CRL names another
- * issuer).  Does not look at the update times. */
+ * issuer).  Does not look at the update times.  Good results are remembered
+ * process-wide (64 entries, keyed by the CRL's and the issuer key's SHA-256). */
 int es_crl_check_signature(X509_CRL *crl, X509 *issuer, es_err *err);
 
 /** TSA policy of eseal timestamps.  A placeholder under an unassigned private
