@@ -400,24 +400,19 @@ static void crl_store(es_platform *p, es_alg alg, int64_t gen, time_t now, const
 	free(b);
 }
 
-/* Root and issuing CA of one family, parsed once per platform. */
-static int family_anchors(es_platform *p, es_alg alg, STACK_OF(X509) **out, es_err *err)
+/* The named PKI certificates as a new stack (no keys). */
+static int load_certs(es_platform *p, const char *const *names, size_t n, STACK_OF(X509) **out, es_err *err)
 {
-	const char *what[] = {"root", "issuing"};
-	STACK_OF(X509) *sk;
-	char name[32];
+	STACK_OF(X509) *sk = sk_X509_new_null();
 	size_t i;
 	int rc = 0;
 
-	if (*out != NULL)
-		return 0;
-	if ((sk = sk_X509_new_null()) == NULL)
+	if (sk == NULL)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
-	for (i = 0; i < ES_ARRAY_LEN(what) && rc == 0; i++) {
+	for (i = 0; i < n && rc == 0; i++) {
 		X509 *c = NULL;
 
-		snprintf(name, sizeof(name), "%s.%s", es_alg_name(alg), what[i]);
-		if ((rc = es_core_load_pki(p, name, &c, NULL, err)) == 0 && !sk_X509_push(sk, c)) {
+		if ((rc = es_core_load_pki(p, names[i], &c, NULL, err)) == 0 && !sk_X509_push(sk, c)) {
 			X509_free(c);
 			rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		}
@@ -428,6 +423,19 @@ static int family_anchors(es_platform *p, es_alg alg, STACK_OF(X509) **out, es_e
 	}
 	*out = sk;
 	return 0;
+}
+
+/* Root and issuing CA of one family, parsed once per platform. */
+static int family_anchors(es_platform *p, es_alg alg, STACK_OF(X509) **out, es_err *err)
+{
+	char root[32], issuing[32];
+	const char *names[] = {root, issuing};
+
+	if (*out != NULL)
+		return 0;
+	snprintf(root, sizeof(root), "%s.root", es_alg_name(alg));
+	snprintf(issuing, sizeof(issuing), "%s.issuing", es_alg_name(alg));
+	return load_certs(p, names, ES_ARRAY_LEN(names), out, err);
 }
 
 int es_platform_verify_inputs(es_platform *p, unsigned fams, STACK_OF(X509) *anchors,
@@ -487,28 +495,11 @@ int es_platform_verify_inputs(es_platform *p, unsigned fams, STACK_OF(X509) *anc
 
 int es_platform_anchors(es_platform *p, STACK_OF(X509) **out, es_err *err)
 {
-	STACK_OF(X509) *sk = sk_X509_new_null();
 	/* The issuing CAs are anchors too: SESeal and SES_Signature carry only the
 	 * end certificate, so without them no platform seal chain could be built. */
-	const char *names[] = {"sm2.root", "p256.root", "sm2.issuing", "p256.issuing"};
-	size_t i;
-	int rc = 0;
+	static const char *const names[] = {"sm2.root", "p256.root", "sm2.issuing", "p256.issuing"};
 
-	if (sk == NULL)
-		return es_err_set(err, ES_ENOMEM, "out of memory");
-	for (i = 0; i < ES_ARRAY_LEN(names) && rc == 0; i++) {
-		X509 *c = NULL;
-		if ((rc = es_core_load_pki(p, names[i], &c, NULL, err)) == 0 && !sk_X509_push(sk, c)) {
-			X509_free(c);
-			rc = es_err_set(err, ES_ENOMEM, "out of memory");
-		}
-	}
-	if (rc < 0) {
-		sk_X509_pop_free(sk, X509_free);
-		return rc;
-	}
-	*out = sk;
-	return 0;
+	return load_certs(p, names, ES_ARRAY_LEN(names), out, err);
 }
 
 static int describe_cert(es_buf *b, const char *label, X509 *c, es_err *err)

@@ -18,12 +18,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include "eseal/pki.h"
+#include "sigctx.h"
 
 /* A path longer than this is not something a seal platform issues. */
 #define CHAIN_MAX_DEPTH 8
 /* Certificate signatures known to verify (see sig_memo_*). */
 #define SIG_MEMO_SLOTS 256
-#define SIG_MEMO_KEY_LEN 64   /* SHA-256 of the certificate, of the issuer key */
 
 static void name_entry(const X509 *c, int nid, char *buf, size_t cap)
 {
@@ -87,45 +87,18 @@ void es_cert_serial_hex(const X509 *c, char *buf, size_t cap)
 /* Positive results of es_cert_check_signature, process-wide.  The same
  * seal, TSA and CA certificates come back in every document a server
  * verifies and in every signature of one document; a signature check
- * (ECDSA ≈ 0.9 M, SM2 ≈ 4 M instructions) is done once per pair.  The key
- * binds everything the check reads: the whole certificate (to-be-signed
- * part, algorithm, signature) and the issuer's SubjectPublicKeyInfo. */
-static unsigned char sig_memo[SIG_MEMO_SLOTS][SIG_MEMO_KEY_LEN];
-static int sig_memo_n, sig_memo_next;
-static pthread_mutex_t sig_memo_lock = PTHREAD_MUTEX_INITIALIZER;
+ * (ECDSA ≈ 0.9 M, SM2 ≈ 4 M instructions) is done once per pair. */
+static unsigned char sig_memo_slots[SIG_MEMO_SLOTS][ES_SIG_MEMO_KEY_LEN];
+static es_sig_memo sig_memo = ES_SIG_MEMO_INIT(sig_memo_slots);
 
-static int sig_memo_key(unsigned char key[SIG_MEMO_KEY_LEN], X509 *cert, X509 *issuer)
+static int sig_memo_key(unsigned char key[ES_SIG_MEMO_KEY_LEN], X509 *cert, X509 *issuer)
 {
-	unsigned char *spki = NULL;
-	unsigned int n1 = 0, n2 = 0;
-	int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(issuer), &spki);
-	int ok = len > 0 && X509_digest(cert, EVP_sha256(), key, &n1) == 1 &&
-		 EVP_Digest(spki, (size_t)len, key + SIG_MEMO_KEY_LEN / 2, &n2, EVP_sha256(), NULL) == 1 &&
-		 n1 == SIG_MEMO_KEY_LEN / 2 && n2 == SIG_MEMO_KEY_LEN / 2;
+	unsigned char md[32];
+	unsigned int n = 0;
 
-	OPENSSL_free(spki);
-	return ok ? 0 : -1;
-}
-
-static int sig_memo_known(const unsigned char key[SIG_MEMO_KEY_LEN])
-{
-	int i, hit = 0;
-
-	pthread_mutex_lock(&sig_memo_lock);
-	for (i = 0; i < sig_memo_n && !hit; i++)
-		hit = CRYPTO_memcmp(sig_memo[i], key, SIG_MEMO_KEY_LEN) == 0;
-	pthread_mutex_unlock(&sig_memo_lock);
-	return hit;
-}
-
-static void sig_memo_add(const unsigned char key[SIG_MEMO_KEY_LEN])
-{
-	pthread_mutex_lock(&sig_memo_lock);
-	memcpy(sig_memo[sig_memo_next], key, SIG_MEMO_KEY_LEN);
-	sig_memo_next = (sig_memo_next + 1) % SIG_MEMO_SLOTS;
-	if (sig_memo_n < SIG_MEMO_SLOTS)
-		sig_memo_n++;
-	pthread_mutex_unlock(&sig_memo_lock);
+	if (X509_digest(cert, EVP_sha256(), md, &n) != 1 || n != sizeof(md))
+		return -1;
+	return es_sig_memo_key(key, md, issuer);
 }
 
 static int is_sm2_signed(const X509 *cert)
@@ -154,7 +127,7 @@ static X509 *sm2_copy_with_id(X509 *cert)
 
 int es_cert_check_signature(X509 *cert, X509 *issuer, es_err *err)
 {
-	unsigned char key[SIG_MEMO_KEY_LEN];
+	unsigned char key[ES_SIG_MEMO_KEY_LEN];
 	EVP_PKEY *pub;
 	X509 *copy = NULL;
 	int ok, memo;
@@ -165,7 +138,7 @@ int es_cert_check_signature(X509 *cert, X509 *issuer, es_err *err)
 	if (pub == NULL)
 		return es_err_ssl(err, ES_EFORMAT, "issuer public key is unreadable");
 	memo = sig_memo_key(key, cert, issuer) == 0;
-	if (memo && sig_memo_known(key))
+	if (memo && es_sig_memo_known(&sig_memo, key))
 		return 0;
 	if (is_sm2_signed(cert)) {
 		copy = sm2_copy_with_id(cert);
@@ -175,7 +148,7 @@ int es_cert_check_signature(X509 *cert, X509 *issuer, es_err *err)
 	ok = X509_verify(copy != NULL ? copy : cert, pub);
 	X509_free(copy);
 	if (ok == 1 && memo)
-		sig_memo_add(key);
+		es_sig_memo_add(&sig_memo, key);
 	if (ok == 1)
 		return 0;
 	if (ok == 0)

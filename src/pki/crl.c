@@ -16,7 +16,6 @@
 #define CRL_REASON_UNUSED 7    /* RFC 5280 5.3.1: value 7 is not used */
 #define USEC_PER_SEC 1000000
 #define CRL_MEMO_SLOTS 64
-#define CRL_MEMO_KEY_LEN 64   /* SHA-256 of the CRL, of the issuer key */
 
 /* RFC 5280 5.2.3: CRL numbers increase.  Using the issue time in
  * microseconds keeps them increasing without storing a counter, as long as
@@ -119,44 +118,18 @@ static int crl_build(X509_CRL *crl, X509 *ca, const es_revoked *list, size_t n, 
 /* Good CRL signatures, process-wide.  A CRL is checked where it is made
  * (crl_check_der) and again by every verification that uses it (the
  * platform's own CRLs: every signature of every request); the signature
- * check (ECDSA ≈ 0.9 M, SM2 ≈ 4 M instructions) is done once.  The key
- * binds the whole CRL and the issuer's SubjectPublicKeyInfo. */
-static unsigned char crl_memo[CRL_MEMO_SLOTS][CRL_MEMO_KEY_LEN];
-static int crl_memo_n, crl_memo_next;
-static pthread_mutex_t crl_memo_lock = PTHREAD_MUTEX_INITIALIZER;
+ * check (ECDSA ≈ 0.9 M, SM2 ≈ 4 M instructions) is done once. */
+static unsigned char crl_memo_slots[CRL_MEMO_SLOTS][ES_SIG_MEMO_KEY_LEN];
+static es_sig_memo crl_memo = ES_SIG_MEMO_INIT(crl_memo_slots);
 
-static int crl_memo_key(unsigned char key[CRL_MEMO_KEY_LEN], X509_CRL *crl, X509 *issuer)
+static int crl_memo_key(unsigned char key[ES_SIG_MEMO_KEY_LEN], X509_CRL *crl, X509 *issuer)
 {
-	unsigned char *spki = NULL;
-	unsigned int n1 = 0, n2 = 0;
-	int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(issuer), &spki);
-	int ok = len > 0 && X509_CRL_digest(crl, EVP_sha256(), key, &n1) == 1 &&
-		 EVP_Digest(spki, (size_t)len, key + CRL_MEMO_KEY_LEN / 2, &n2, EVP_sha256(), NULL) == 1 &&
-		 n1 == CRL_MEMO_KEY_LEN / 2 && n2 == CRL_MEMO_KEY_LEN / 2;
+	unsigned char md[32];
+	unsigned int n = 0;
 
-	OPENSSL_free(spki);
-	return ok ? 0 : -1;
-}
-
-static int crl_memo_known(const unsigned char key[CRL_MEMO_KEY_LEN])
-{
-	int i, hit = 0;
-
-	pthread_mutex_lock(&crl_memo_lock);
-	for (i = 0; i < crl_memo_n && !hit; i++)
-		hit = CRYPTO_memcmp(crl_memo[i], key, CRL_MEMO_KEY_LEN) == 0;
-	pthread_mutex_unlock(&crl_memo_lock);
-	return hit;
-}
-
-static void crl_memo_add(const unsigned char key[CRL_MEMO_KEY_LEN])
-{
-	pthread_mutex_lock(&crl_memo_lock);
-	memcpy(crl_memo[crl_memo_next], key, CRL_MEMO_KEY_LEN);
-	crl_memo_next = (crl_memo_next + 1) % CRL_MEMO_SLOTS;
-	if (crl_memo_n < CRL_MEMO_SLOTS)
-		crl_memo_n++;
-	pthread_mutex_unlock(&crl_memo_lock);
+	if (X509_CRL_digest(crl, EVP_sha256(), md, &n) != 1 || n != sizeof(md))
+		return -1;
+	return es_sig_memo_key(key, md, issuer);
 }
 
 static int crl_check_signature_uncached(X509_CRL *crl, EVP_PKEY *pub, es_err *err)
@@ -182,18 +155,18 @@ static int crl_check_signature_uncached(X509_CRL *crl, EVP_PKEY *pub, es_err *er
 
 int es_crl_check_signature(X509_CRL *crl, X509 *issuer, es_err *err)
 {
-	unsigned char key[CRL_MEMO_KEY_LEN];
+	unsigned char key[ES_SIG_MEMO_KEY_LEN];
 	EVP_PKEY *pub = X509_get0_pubkey(issuer);
 	int memo, rc;
 
 	if (pub == NULL || X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0)
 		return es_err_set(err, ES_EVERIFY, "CRL was not issued by this CA");
 	memo = crl_memo_key(key, crl, issuer) == 0;
-	if (memo && crl_memo_known(key))
+	if (memo && es_sig_memo_known(&crl_memo, key))
 		return 0;
 	rc = crl_check_signature_uncached(crl, pub, err);
 	if (rc == 0 && memo)
-		crl_memo_add(key);
+		es_sig_memo_add(&crl_memo, key);
 	return rc;
 }
 

@@ -4,6 +4,7 @@
 #ifndef ES_PKI_SIGCTX_H
 #define ES_PKI_SIGCTX_H
 
+#include <pthread.h>
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs7.h>
@@ -53,5 +54,22 @@ int es_serial_parse(ASN1_INTEGER **out, const char *hex, es_err *err);
 /** Random positive serial of exactly ES_SERIAL_LEN octets. */
 #define ES_SERIAL_LEN 16
 int es_serial_random(ASN1_INTEGER **out, es_err *err);
+
+/* ---- signature checks known to have passed (sigmemo.c) ----
+ * A small ring of keys, each the SHA-256 of the signed object (certificate,
+ * CRL) and of the issuer's SubjectPublicKeyInfo: everything the check reads.
+ * Only positive results go in.  Define one per kind of object:
+ *   static unsigned char slots[N][ES_SIG_MEMO_KEY_LEN];
+ *   static es_sig_memo memo = ES_SIG_MEMO_INIT(slots); */
+#define ES_SIG_MEMO_KEY_LEN 64
+typedef struct es_sig_memo {
+	unsigned char (*slot)[ES_SIG_MEMO_KEY_LEN];
+	int cap, n, next;
+	pthread_mutex_t lock;
+} es_sig_memo;
+#define ES_SIG_MEMO_INIT(slots) {slots, (int)(sizeof(slots) / sizeof((slots)[0])), 0, 0, PTHREAD_MUTEX_INITIALIZER}
+int es_sig_memo_key(unsigned char key[ES_SIG_MEMO_KEY_LEN], const unsigned char object_sha256[32], X509 *issuer);
+int es_sig_memo_known(es_sig_memo *m, const unsigned char key[ES_SIG_MEMO_KEY_LEN]);
+void es_sig_memo_add(es_sig_memo *m, const unsigned char key[ES_SIG_MEMO_KEY_LEN]);
 
 #endif
