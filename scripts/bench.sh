@@ -71,6 +71,20 @@ print("eseal\tsign-B-B\t%s\t%.1f\t-\t%.1f\t%.1f\t%d\tno timestamp, like the peer
 PY
 done
 
+# Verification without the platform's trust store: integrity, CMS, timestamp
+# and revision analysis, but no chain to an anchor and no CRL (the verdict is
+# INDETERMINATE, exit 3): what `mutool sign -v` checks, and a bit more.
+for n in p1 p100 p1000 big20m; do
+	hyperfine -N -i --style none --warmup 1 --runs "${RUNS:-5}" --export-json "$B/vn.$n.json" \
+		"sh -c 'ESEAL_DATA=$B/no-such-data exec $ESEAL verify $B/work/out/$n.eseal.pdf'" >/dev/null
+	python3 - "$B/vn.$n.json" "$n" >>"$RES" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print("eseal\tverify-no-trust\t%s\t%.1f\t-\t%.1f\t%.1f\t%d\twithout trust anchors or CRLs, like mutool sign -v" % (
+    sys.argv[2], r["median"] * 1e3, r["min"] * 1e3, r["max"] * 1e3, len(r["times"])))
+PY
+done
+
 # The table for docs/PERFORMANCE.md: median ms / peak RSS KB per tool and input.
 python3 - "$RES" <<'PY'
 import sys
