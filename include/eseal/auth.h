@@ -132,9 +132,10 @@ int es_password_hash(char out[ES_PASSWORD_HASH_LEN], const char *password, es_er
  *   Argon2id hash, ES_ECRYPTO/ES_ENOMEM when Argon2 fails. */
 int es_password_verify(const char *encoded, const char *password, es_err *err);
 
-/** 1 when encoded was made with other parameters than those es_password_hash()
- * would use now (re-hash after a successful login), 0 when current, and
- * ES_EFORMAT when it cannot be parsed. */
+/** 1 when encoded is weaker than what es_password_hash() would make now
+ * (fewer passes or less memory: re-hash after a successful login), 0 when it
+ * is as strong or stronger (never weakened), ES_EFORMAT when it cannot be
+ * parsed. */
 int es_password_needs_rehash(const char *encoded, es_err *err);
 
 /** Password policy: at least ES_PASSWORD_MIN_CHARS characters, valid UTF-8,

@@ -86,6 +86,8 @@ int es_store_user_get(es_store *st, const char *login, es_user_row *out, es_err 
 int es_store_user_list(es_store *st, int64_t org_id /* 0 all */, es_user_row **rows, size_t *n, es_err *err);
 int es_store_user_set_login_state(es_store *st, const char *login, int failed, time_t locked_until, es_err *err);
 int es_store_user_set_totp(es_store *st, const char *login, const es_blob *totp_enc, es_err *err);
+/** Replace login's Argon2id hash (a re-hash with stronger parameters). */
+int es_store_user_set_password_hash(es_store *st, const char *login, const char *hash, es_err *err);
 /** Spend TOTP time step `step` of login: 0 when it is later than the last one
  * spent (atomically, so one code cannot pass twice, even concurrently),
  * ES_EAUTH when not (a replayed code). */

@@ -309,6 +309,15 @@ int es_user_authenticate(es_platform *p, const char *login, const char *password
 	}
 	if (u.failed_logins != 0)
 		es_store_user_set_login_state(p->st, login, 0, 0, NULL);
+	/* The password is at hand only now: bring a hash made with weaker
+	 * parameters up to today's (best effort; the login stands either way). */
+	if (es_password_needs_rehash(u.password_hash, NULL) == 1) {
+		char fresh[ES_PASSWORD_HASH_LEN];
+
+		if (es_password_hash(fresh, password, NULL) == 0)
+			(void)es_store_user_set_password_hash(p->st, u.login, fresh, NULL);
+		OPENSSL_cleanse(fresh, sizeof(fresh));
+	}
 	rc = 0;
 out:
 	OPENSSL_cleanse(secret, sizeof(secret));

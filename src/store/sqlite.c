@@ -749,6 +749,18 @@ int es_store_user_set_totp(es_store *st, const char *login, const es_blob *totp_
 	return st_step_done(st, s, "user", err);
 }
 
+int es_store_user_set_password_hash(es_store *st, const char *login, const char *hash, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = st_prep(st, &s, "UPDATE users SET password_hash = ? WHERE login = ?", err)) < 0)
+		return rc;
+	st_bind_text(s, 1, hash);
+	st_bind_text(s, 2, login);
+	return st_step_done(st, s, "user", err);
+}
+
 int es_store_user_totp_spend(es_store *st, const char *login, uint64_t step, es_err *err)
 {
 	sqlite3_stmt *s;
