@@ -163,6 +163,9 @@ int es_render_page(const char *path, int page, int dpi, unsigned char **png, siz
  * roots (when p != NULL) plus extra anchors. */
 int es_verify_path(es_report *r, es_platform *p, const char *path,
 		   STACK_OF(X509) *extra_anchors, es_err *err);
+/** es_verify_path() on bytes in memory (an upload): nothing is written to disk. */
+int es_verify_mem(es_report *r, es_platform *p, const unsigned char *data, size_t len,
+		  STACK_OF(X509) *extra_anchors, es_err *err);
 
 /* ---- audit ---- */
 /** Client address recorded by es_audit() from now on (the server sets it per request). */

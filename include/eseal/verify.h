@@ -30,6 +30,14 @@ int es_ofd_verify(es_report *r, const char *path, const es_verify_opts *o, es_er
 /** Verify a standalone SESeal DER file.  src/seal. */
 int es_seal_verify_file(es_report *r, const char *path, const es_verify_opts *o, es_err *err);
 
+/* The same on bytes in memory (an upload): no temporary file. */
+int es_pdf_verify_mem(es_report *r, const unsigned char *buf, size_t len,
+		      const es_verify_opts *o, es_err *err);
+int es_ofd_verify_mem(es_report *r, const unsigned char *data, size_t len,
+		      const es_verify_opts *o, es_err *err);
+int es_seal_verify_mem(es_report *r, const unsigned char *data, size_t len, const es_verify_opts *o,
+		       es_err *err);
+
 #ifdef __cplusplus
 }
 #endif

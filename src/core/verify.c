@@ -12,16 +12,13 @@
 
 typedef enum { FT_UNKNOWN, FT_PDF, FT_OFD, FT_SEAL } file_type;
 
-static file_type sniff(const char *path)
+/* What the first bytes say the file is. */
+static file_type sniff_bytes(const unsigned char *b, size_t n)
 {
-	unsigned char b[ES_SNIFF_LEN];
-	size_t n, i;
-	FILE *f = fopen(path, "rb");
+	size_t i;
 
-	if (f == NULL)
-		return FT_UNKNOWN;
-	n = fread(b, 1, sizeof(b), f);
-	fclose(f);
+	if (n > ES_SNIFF_LEN)
+		n = ES_SNIFF_LEN;
 	/* ISO 32000: the header may follow some garbage within the first 1024 bytes. */
 	for (i = 0; i + 5 <= n; i++)
 		if (memcmp(b + i, "%PDF-", 5) == 0)
@@ -33,61 +30,107 @@ static file_type sniff(const char *path)
 	return FT_UNKNOWN;
 }
 
-int es_verify_path(es_report *r, es_platform *p, const char *path,
-		   STACK_OF(X509) *extra_anchors, es_err *err)
+static file_type sniff(const char *path)
+{
+	unsigned char b[ES_SNIFF_LEN];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL)
+		return FT_UNKNOWN;
+	n = fread(b, 1, sizeof(b), f);
+	fclose(f);
+	return sniff_bytes(b, n);
+}
+
+/* Trust anchors and CRLs for a file of type ft: the platform's (a PDF needs
+ * only the P-256 family; OFD and seals bring SM2 objects and the P-256 TSA)
+ * and the caller's extra anchors. */
+static int verify_inputs(es_platform *p, file_type ft, STACK_OF(X509) *extra_anchors,
+			 STACK_OF(X509) **anchors, STACK_OF(X509_CRL) **crls, es_err *err)
+{
+	int i, rc;
+
+	*crls = sk_X509_CRL_new_null();
+	*anchors = sk_X509_new_null();
+	if (*anchors == NULL || *crls == NULL)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	if (p != NULL &&
+	    (rc = es_platform_verify_inputs(p, ft == FT_PDF ? 1u << es_fam_index(ES_ALG_P256) :
+					    (1u << ES_FAMILIES) - 1, *anchors, *crls, err)) < 0)
+		return rc;
+	for (i = 0; extra_anchors && i < sk_X509_num(extra_anchors); i++) {
+		X509 *c = sk_X509_value(extra_anchors, i);
+
+		if (!sk_X509_push(*anchors, c))
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		X509_up_ref(c);
+	}
+	return 0;
+}
+
+static const char *const type_name[] = {"", "pdf", "ofd", "seal"};
+
+/* Either path or (data, len). */
+static int verify_any(es_report *r, es_platform *p, const char *path, const unsigned char *data,
+		      size_t len, STACK_OF(X509) *extra_anchors, es_err *err)
 {
 	es_verify_opts o = ES_VERIFY_OPTS_INIT;
 	STACK_OF(X509) *anchors = NULL;
 	STACK_OF(X509_CRL) *crls = NULL;
-	file_type ft;
-	int i, rc;
+	file_type ft = path ? sniff(path) : sniff_bytes(data, len);
+	int rc;
 
-	if (!es_path_exists(path))
-		return es_err_set(err, ES_ENOTFOUND, "%s does not exist", path);
-	ft = sniff(path);
-	crls = sk_X509_CRL_new_null();
-	anchors = sk_X509_new_null();
-	if (anchors == NULL || crls == NULL) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+	if (ft == FT_UNKNOWN)
+		return es_err_set(err, ES_EFORMAT, "%s is not a PDF, OFD or seal (.esl) file",
+				  path ? path : "the file");
+	if ((rc = verify_inputs(p, ft, extra_anchors, &anchors, &crls, err)) < 0)
 		goto out;
-	}
-	/* A PDF is sealed with the P-256 family (certificate, CMS, timestamp);
-	 * OFD and seals bring SM2 objects and the P-256 TSA: both. */
-	if (p != NULL &&
-	    (rc = es_platform_verify_inputs(p, ft == FT_PDF ? 1u << es_fam_index(ES_ALG_P256) :
-					    (1u << ES_FAMILIES) - 1, anchors, crls, err)) < 0)
-		goto out;
-	for (i = 0; extra_anchors && i < sk_X509_num(extra_anchors); i++) {
-		X509 *c = sk_X509_value(extra_anchors, i);
-		X509_up_ref(c);
-		if (!sk_X509_push(anchors, c))
-			X509_free(c);
-	}
 	o.anchors = anchors;
 	o.crls = crls;
 	switch (ft) {
 	case FT_PDF:
-		rc = es_pdf_verify(r, path, &o, err);
-		snprintf(r->file_type, sizeof(r->file_type), "pdf");
+		rc = path ? es_pdf_verify(r, path, &o, err) : es_pdf_verify_mem(r, data, len, &o, err);
 		break;
 	case FT_OFD:
-		rc = es_ofd_verify(r, path, &o, err);
-		snprintf(r->file_type, sizeof(r->file_type), "ofd");
-		break;
-	case FT_SEAL:
-		rc = es_seal_verify_file(r, path, &o, err);
-		snprintf(r->file_type, sizeof(r->file_type), "seal");
+		rc = path ? es_ofd_verify(r, path, &o, err) : es_ofd_verify_mem(r, data, len, &o, err);
 		break;
 	default:
-		rc = es_err_set(err, ES_EFORMAT, "%s is not a PDF, OFD or seal (.esl) file", path);
+		rc = path ? es_seal_verify_file(r, path, &o, err) : es_seal_verify_mem(r, data, len, &o, err);
 		break;
 	}
-	if (rc == 0 && r->file_sha256[0] == '\0')
-		rc = es_file_sha256(r->file_sha256, path, err);
+	snprintf(r->file_type, sizeof(r->file_type), "%s", type_name[ft]);
+	if (rc == 0 && r->file_sha256[0] == '\0') {
+		if (path != NULL) {
+			rc = es_file_sha256(r->file_sha256, path, err);
+		} else {
+			unsigned char md[32];
+			unsigned int n = 0;
+
+			if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != sizeof(md))
+				rc = es_err_ssl(err, ES_ECRYPTO, "SHA-256 of the file failed");
+			else
+				es_hex_encode(r->file_sha256, md, sizeof(md));
+		}
+	}
 out:
 	sk_X509_pop_free(anchors, X509_free);
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
 	return rc;
+}
+
+int es_verify_path(es_report *r, es_platform *p, const char *path,
+		   STACK_OF(X509) *extra_anchors, es_err *err)
+{
+	if (!es_path_exists(path))
+		return es_err_set(err, ES_ENOTFOUND, "%s does not exist", path);
+	return verify_any(r, p, path, NULL, 0, extra_anchors, err);
+}
+
+int es_verify_mem(es_report *r, es_platform *p, const unsigned char *data, size_t len,
+		  STACK_OF(X509) *extra_anchors, es_err *err)
+{
+	return verify_any(r, p, NULL, data, len, extra_anchors, err);
 }
 
 int es_audit_verify(es_platform *p, int64_t *bad_id, size_t *count, char *why, size_t why_cap, es_err *err)

@@ -30,33 +30,9 @@ int h_openapi(es_hreq *q, es_hresp *r)
 	return 0;
 }
 
-/* Write the body to a private temp file in the data dir. */
-static int body_to_tmp(es_hreq *q, char *path, size_t cap, es_err *err)
-{
-	int fd;
-	size_t off = 0;
-
-	if (snprintf(path, cap, "%s/.verify-XXXXXX", es_platform_dir(q->p)) >= (int)cap)
-		return es_err_set(err, ES_ERANGE, "data directory path too long");
-	fd = mkstemp(path);
-	if (fd < 0)
-		return es_err_set(err, ES_EIO, "cannot create a temporary file: %s", strerror(errno));
-	while (off < q->body_len) {
-		ssize_t w = write(fd, q->body + off, q->body_len - off);
-		if (w <= 0) {
-			close(fd);
-			unlink(path);
-			return es_err_set(err, ES_EIO, "cannot write a temporary file");
-		}
-		off += (size_t)w;
-	}
-	close(fd);
-	return 0;
-}
-
 int h_verify(es_hreq *q, es_hresp *r)
 {
-	char path[PATH_MAX], *json = NULL;
+	char *json = NULL;
 	es_report rep;
 	es_err err = ES_ERR_INIT;
 
@@ -65,19 +41,14 @@ int h_verify(es_hreq *q, es_hresp *r)
 		es_resp_error(r, 400, "bad_request", "send the file to verify as the request body");
 		return 0;
 	}
-	if (body_to_tmp(q, path, sizeof(path), &err) < 0) {
-		es_resp_err(r, &err);
-		return 0;
-	}
-	if (es_verify_path(&rep, q->p, path, NULL, &err) < 0) {
-		/* The temp path is ours, not the client's: say it plainly. */
+	/* In memory: an upload from anyone never touches the disk. */
+	if (es_verify_mem(&rep, q->p, q->body, q->body_len, NULL, &err) < 0) {
 		es_resp_error(r, 422, "invalid", "the file is not a seal, PDF or OFD that eseal can read");
 	} else if (es_report_json(&json, &rep, &err) < 0) {
 		es_resp_err(r, &err);
 	} else {
 		es_resp_bytes(r, 200, "application/json", (unsigned char *)json, strlen(json));
 	}
-	unlink(path);
 	es_report_clear(&rep);
 	return 0;
 }

@@ -284,24 +284,25 @@ static int report_sha256(es_report *r, const es_buf *b, es_err *err)
 	return 0;
 }
 
-/* A file that is not a seal is reported (UNREADABLE), not returned as an
- * error: the caller prints the report.  I/O failures are returned. */
-int es_seal_verify_file(es_report *r, const char *path, const es_verify_opts *o, es_err *err)
+/* A file that is not a seal is reported (NOT_A_SEAL), not returned as an
+ * error: the caller prints the report. */
+int es_seal_verify_mem(es_report *r, const unsigned char *data, size_t len, const es_verify_opts *o,
+		       es_err *err)
 {
 	es_verify_opts def = ES_VERIFY_OPTS_INIT;
-	es_buf b = {0};
+	es_buf b = {(unsigned char *)data, len, len};
 	es_seal *s = NULL;
 	es_sig_report *sig = NULL;
 	int rc;
 
 	if (o == NULL)
 		o = &def;
-	if ((rc = es_file_read(&b, path, SEAL_FILE_MAX_LEN, err)) < 0)
-		goto out;
+	if (len > SEAL_FILE_MAX_LEN)
+		return es_err_set(err, ES_ERANGE, "a seal file is at most %u bytes", SEAL_FILE_MAX_LEN);
 	snprintf(r->file_type, sizeof(r->file_type), "seal");
 	if ((rc = report_sha256(r, &b, err)) < 0)
-		goto out;
-	rc = es_seal_parse(&s, b.data, b.len, NULL);
+		return rc;
+	rc = es_seal_parse(&s, data, len, NULL);
 	if (rc == ES_EFORMAT) {
 		rc = es_report_add(r, NULL, ES_SEV_INFO, "NOT_A_SEAL",
 				   "The file is not a GB/T 38540 or GM/T 0031 electronic seal (SESeal DER).",
@@ -309,7 +310,7 @@ int es_seal_verify_file(es_report *r, const char *path, const es_verify_opts *o,
 		goto finish;
 	}
 	if (rc < 0) {
-		es_err_set(err, rc, "cannot parse %s", path);
+		es_err_set(err, rc, "cannot parse the seal");
 		goto out;
 	}
 	if ((rc = es_report_add_sig(r, &sig, "seal", err)) < 0 ||
@@ -319,6 +320,18 @@ finish:
 	es_report_finish(r);
 out:
 	es_seal_free(s);
+	return rc;
+}
+
+/* I/O failures are returned; the rest as es_seal_verify_mem(). */
+int es_seal_verify_file(es_report *r, const char *path, const es_verify_opts *o, es_err *err)
+{
+	es_buf b = {0};
+	int rc;
+
+	if ((rc = es_file_read(&b, path, SEAL_FILE_MAX_LEN, err)) < 0)
+		return rc;
+	rc = es_seal_verify_mem(r, b.data, b.len, o, err);
 	es_buf_free(&b, 0);
 	return rc;
 }

@@ -214,6 +214,10 @@ call 200 "seal svg" mem GET /seals/$SEAL/picture.svg
 expect_in "$T/body" "<svg" "SVG document"
 call 200 "seal esl" mem GET /seals/$SEAL/seal.esl
 expect 0 "openssl reads the seal" -- openssl asn1parse -inform DER -in "$T/body"
+cp "$T/body" "$T/seal.esl"
+call 200 "public verify of the seal file" - POST /verify --data-binary @"$T/seal.esl"
+[ "$(field .file_type)" = seal ] && [ "$(field .verdict)" = TOTAL_PASSED ] && ok || bad "seal verify: $(field .file_type) $(field .verdict)"
+[ "$(field .file_sha256)" = "$(sha256sum "$T/seal.esl" | cut -d' ' -f1)" ] && ok || bad "verify report names the upload's SHA-256"
 
 # ---- grants ----
 call 403 "keeper cannot grant auto-sign" sk POST /seals/$SEAL/grants -H "$J" --data-binary '{"login":"mem","auto_sign":true}'
