@@ -122,7 +122,8 @@ static void set_picture(vctx *v, es_sig_report *s, pdf_obj *field)
 {
 	fz_context *ctx = v->ctx;
 	pdf_obj *w = find_widget(ctx, field), *page;
-	fz_rect rect, media;
+	fz_rect rect, media, disp;
+	fz_matrix ctm;
 	int pno;
 
 	if (w == NULL)
@@ -133,10 +134,21 @@ static void set_picture(vctx *v, es_sig_report *s, pdf_obj *field)
 	page = page_iter_get(ctx, v->doc, &v->pit, pno);
 	media = pdf_to_rect(ctx, pdf_dict_get_inheritable(ctx, page, PDF_NAME(MediaBox)));
 	s->page = pno + 1;
-	s->x_mm = (rect.x0 - media.x0) * ES_MM_PER_PT;
-	s->y_mm = (media.y1 - rect.y1) * ES_MM_PER_PT;
-	s->w_mm = (rect.x1 - rect.x0) * ES_MM_PER_PT;
-	s->h_mm = (rect.y1 - rect.y0) * ES_MM_PER_PT;
+	/* As a reader shows the page: /CropBox, /Rotate and /UserUnit applied,
+	 * origin top-left (the same frame eseal sign places seals in). */
+	disp = fz_make_rect(rect.x0 - media.x0, media.y1 - rect.y1, rect.x1 - media.x0, media.y1 - rect.y0);
+	fz_var(disp);
+	fz_try(ctx) {
+		pdf_page_obj_transform(ctx, page, &media, &ctm);
+		disp = fz_transform_rect(rect, ctm);
+	}
+	fz_catch(ctx) {
+		/* keep the plain MediaBox frame */
+	}
+	s->x_mm = disp.x0 * ES_MM_PER_PT;
+	s->y_mm = disp.y0 * ES_MM_PER_PT;
+	s->w_mm = (disp.x1 - disp.x0) * ES_MM_PER_PT;
+	s->h_mm = (disp.y1 - disp.y0) * ES_MM_PER_PT;
 }
 
 static void read_docmdp(vctx *v, vsig *g, pdf_obj *sig)

@@ -183,4 +183,13 @@ expect 0 "grant list of a user" -- $E grant list --login clerk
 expect 0 "grants are audited" -- $E audit list
 expect_in "$T/out" "grant.add" "grant.add in the audit"
 
+# ---- a page shown rotated: the report puts the seal where the signer placed it ----
+SEAL_R=$($E seal review "$($E seal apply --owner org:$ORG --kind company | awk '{print $NF}')" --approve | awk '{print $NF}')
+qpdf --rotate=+90 "$T/contract.pdf" "$T/rot.pdf"
+expect 0 "sign a rotated page" -- sh -c "echo '$PW' | $E sign --seal $SEAL_R --as keeper --password-stdin --in '$T/rot.pdf' --out '$T/rot-s.pdf' --page 1 --x 60 --y 50 --json"
+placed=$(jq -c '.placements[0] | [.page, .x_mm, .y_mm, .w_mm, .h_mm]' "$T/out")
+expect 0 "verify the rotated page" -- $E verify --json "$T/rot-s.pdf"
+reported=$(jq -c '.signatures[0].picture // .signatures[0] | [.page, .x_mm, .y_mm, .w_mm, .h_mm]' "$T/out")
+[ "$placed" = "$reported" ] && [ "$placed" != "[null,null,null,null,null]" ] && ok || bad "rotated page: signed at $placed, report says $reported"
+
 finish
