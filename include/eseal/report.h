@@ -50,7 +50,7 @@ typedef struct es_sig_report {
 	char signer[256];         /**< signer certificate subject CN */
 	char organisation[256];   /**< signer certificate subject O */
 	char signing_time[32];    /**< ISO 8601 UTC, "" when unknown */
-	char time_source[16];     /**< "timestamp", "claimed", "none" */
+	char time_source[24];     /**< "timestamp", "untrusted-timestamp", "claimed", "none" */
 	char level[16];           /**< "B-B","B-T","B-LT","B-LTA","SES-v4","SES-v1", "" */
 	char revocation[16];      /**< "good", "revoked", "unknown", "not-checked" */
 	char valid_from[32], valid_to[32]; /**< seal or certificate validity */

@@ -190,7 +190,8 @@ static int display_width(const char *s)
 static const char *value_zh(const char *v)
 {
 	static const char *const map[][2] = {
-		{"timestamp", "可信时间戳"}, {"claimed", "签署者声明的时间"}, {"none", "无"},
+		{"timestamp", "可信时间戳"}, {"untrusted-timestamp", "不受信任的时间戳（未经证明）"},
+		{"claimed", "签署者声明的时间"}, {"none", "无"},
 		{"good", "未吊销"}, {"revoked", "已吊销"}, {"unknown", "未知"}, {"not-checked", "未检查"},
 	};
 	size_t i;

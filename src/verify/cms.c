@@ -32,6 +32,7 @@ int vfind(es_report *r, es_sig_report *s, es_severity sev, const char *code,
 void cms_out_clear(cms_out *c)
 {
 	X509_free(c->signer);
+	X509_free(c->tsa);
 	sk_X509_pop_free(c->certs, X509_free);
 	sk_X509_CRL_pop_free(c->crls, X509_CRL_free);
 	memset(c, 0, sizeof(*c));
@@ -417,6 +418,13 @@ static int tst_verify(es_report *r, es_sig_report *s, CMS_ContentInfo *cms,
 
 		if (ASN1_TIME_to_tm(TS_TST_INFO_get_time(tst), &tm) == 1)
 			*gen = timegm(&tm);
+	}
+	if (keep != NULL && keep->tsa == NULL) {
+		/* the TSA's certificate, for the chain check with the anchors */
+		X509 *tsa = find_signer(sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0), certs);
+
+		if (tsa != NULL && X509_up_ref(tsa) == 1)
+			keep->tsa = tsa;
 	}
 	while (keep != NULL && sk_X509_num(certs) > 0) {
 		X509 *c = sk_X509_shift(certs);
@@ -916,6 +924,21 @@ int cms_trust(es_report *r, es_sig_report *s, cms_out *c, const es_verify_opts *
 	if (chain_check(&st, c->signer, extra, o->anchors, o->now, &e2) < 0)
 		st = ES_CHAIN_UNTRUSTED;
 	report_chain(r, s, st, err);
+	if (c->has_tst) {
+		/* The time of a signature timestamp is proof only when its TSA is
+		 * trusted: anyone can run a TSA and write any time. */
+		es_chain_status ts = ES_CHAIN_UNTRUSTED;
+
+		if (c->tsa == NULL || chain_check(&ts, c->tsa, extra, o->anchors, c->sign_time, &e2) < 0)
+			ts = ES_CHAIN_UNTRUSTED;
+		if (ts != ES_CHAIN_OK) {
+			c->has_tst = 0;
+			snprintf(s->time_source, sizeof(s->time_source), "untrusted-timestamp");
+			vfind(r, s, ES_SEV_INDET, "TST_UNTRUSTED", err,
+			      "the signature timestamp's TSA does not chain to a trust anchor: its time is not proven",
+			      "签名时间戳的 TSA 证书不能链接到信任锚：时间未获证明");
+		}
+	}
 	issuer = find_issuer(c->signer, c->certs, dss->certs, o->anchors);
 	if (issuer == NULL) {
 		snprintf(s->revocation, sizeof(s->revocation), "unknown");

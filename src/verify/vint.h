@@ -130,6 +130,7 @@ typedef struct cms_out {
 	int has_tst;         /**< valid signature timestamp */
 	time_t sign_time;    /**< best signing time (tst or claimed), 0 unknown */
 	X509 *signer;        /**< owned (up-ref'd) */
+	X509 *tsa;           /**< owned: signer of the signature timestamp, when has_tst */
 	STACK_OF(X509) *certs;     /**< owned: every certificate seen */
 	STACK_OF(X509_CRL) *crls;  /**< owned: CRLs from CMS */
 } cms_out;

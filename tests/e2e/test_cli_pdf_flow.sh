@@ -192,4 +192,20 @@ expect 0 "verify the rotated page" -- $E verify --json "$T/rot-s.pdf"
 reported=$(jq -c '.signatures[0].picture // .signatures[0] | [.page, .x_mm, .y_mm, .w_mm, .h_mm]' "$T/out")
 [ "$placed" = "$reported" ] && [ "$placed" != "[null,null,null,null,null]" ] && ok || bad "rotated page: signed at $placed, report says $reported"
 
+# ---- a timestamp from a TSA the verifier does not trust proves no time ----
+$ESEAL --data "$T/other" init --name "另一平台" >/dev/null 2>&1
+$ESEAL --data "$T/other" serve --listen 127.0.0.1:0 --quiet >"$T/other.out" 2>"$T/other.err" &
+OPID=$!
+i=0
+while [ $i -lt 300 ] && ! grep -q "listening on" "$T/other.out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+OPORT=$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$T/other.out")
+expect 0 "sign with another platform's TSA" -- sh -c "echo '$PW' | $E sign --seal $SEAL_R --as keeper --password-stdin --in '$T/contract.pdf' --out '$T/ots.pdf' --page 1 --x 60 --y 60 --tsa http://127.0.0.1:$OPORT/api/v1/tsa"
+kill -TERM $OPID; wait $OPID
+expect 3 "an untrusted TSA's time is not proven" -- $E verify --json "$T/ots.pdf"
+expect_in "$T/out" '"time_source": "untrusted-timestamp"' "time source says so"
+expect_in "$T/out" "TST_UNTRUSTED" "finding TST_UNTRUSTED"
+expect_in "$T/out" '"level": "B-B"' "no B-T level on an unproven time"
+expect 0 "pdfsig still finds the signature itself valid" -- pdfsig "$T/ots.pdf"
+expect_in "$T/out" "Signature is Valid" "valid CMS"
+
 finish

@@ -292,6 +292,7 @@ export default {
   'verify.source.timestamp': 'from a trusted time-stamp service, proven',
   'verify.source.signer': 'from the signer’s computer clock, not proven',
   'verify.source.claimed': 'as claimed by the signer, not proven',
+  'verify.source.untrusted-timestamp': 'from a time-stamp service that is not trusted, not proven',
   'verify.source.unknown': 'source of the time unknown',
   'verify.details': 'Technical details',
   'verify.findings': 'Checks',

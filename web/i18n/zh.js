@@ -292,6 +292,7 @@ export default {
   'verify.source.timestamp': '来自可信时间戳服务，可证明',
   'verify.source.signer': '来自签署方电脑时钟，未经证明',
   'verify.source.claimed': '由签署方声明，未经证明',
+  'verify.source.untrusted-timestamp': '来自不受信任的时间戳服务，未经证明',
   'verify.source.unknown': '时间来源未知',
   'verify.details': '技术详情',
   'verify.findings': '检查项',
