@@ -79,8 +79,14 @@ async function pageLoaded(page, n, zh = true) {
   await page.getByRole('img', { name: alt, exact: true }).waitFor();
   await page.waitForFunction((a) => { const i = document.querySelector(`img[alt="${a}"]`); return i && i.complete && i.naturalWidth > 0; }, alt, { timeout: 20000 });
 }
+// The previous document's page 1 may still be on screen: wait for this upload's answer and its name first.
 async function upload(page, file, zh = true) {
-  await page.getByLabel(zh ? '上传文件' : 'Upload file', { exact: true }).first().setInputFiles(file);
+  const name = path.basename(file);
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && /\/api\/v1\/documents$/.test(r.url()), { timeout: 30000 }),
+    page.getByLabel(zh ? '上传文件' : 'Upload file', { exact: true }).first().setInputFiles(file),
+  ]);
+  await page.waitForFunction((n) => (document.querySelector('.sign-toolbar .docname')?.textContent || '').startsWith(n), name, { timeout: 20000 });
   await pageLoaded(page, 1, zh);
 }
 function pdfChecks(file, expect, label) {

@@ -23,6 +23,7 @@ const S = {
   level: '',
   current: 1,
   resume: null,       // {step, docId, useRequestId, sealId}
+  gen: 0,             // +1 for every document shown; late answers for an older one are dropped
 };
 let pidSeq = 0;
 
@@ -82,6 +83,7 @@ export function render(main, ctx) {
     const ext = extOf(file.name);
     if (!ext && !/pdf|ofd/.test(file.type)) { say('msg-error', t('sign.badType')); return; }
     say('msg-info', t('sign.uploading', { name: file.name }));
+    S.gen++;
     try {
       const res = await api('POST', '/documents', { body: file, type: fileType(file.name, file.type), headers: { 'X-Filename': encodeURIComponent(file.name) } });
       S.doc = { id: res.id ?? res.document_id, name: file.name, ext: ext || (/ofd/.test(file.type) ? 'ofd' : 'pdf'), pages: +res.pages || pageSizes(res).length, sha256: res.sha256 || '', sizes: pageSizes(res) };
@@ -613,28 +615,33 @@ export function render(main, ctx) {
 
   async function resultStep(dlg, dbody, actions, ops, docId) {
     const base = S.doc.name.replace(/\.[^.]*$/, '');
-    const fileName = `${base}-signed.${S.doc.ext}`;
+    const ext = S.doc.ext;
+    const fileName = `${base}-signed.${ext}`;
     clear(dbody); clear(actions);
     const line = h('p', { role: 'status', text: t('sign.verifying') });
     dbody.append(h('p.msg.msg-ok', { text: `${t('sign.done')} — ${t('sign.doneText', { n: ops.length })}` }), line);
     const dl = h('a.btn', { href: `${BASE}/documents/${encodeURIComponent(docId)}/content`, download: fileName, text: t('sign.download') });
     actions.append(h('button.btn.btn-plain', { type: 'button', text: t('common.close'), onclick: () => dlg.close() }), dl);
     dl.focus();
-    // show the signed document behind the dialog
+    // show the signed document behind the dialog, unless another one was opened meanwhile
     const oldName = S.doc.name;
-    try {
-      const meta = await api('GET', `/documents/${encodeURIComponent(docId)}`);
-      S.doc = { ...S.doc, id: docId, name: fileName, pages: +meta.pages || S.doc.pages, sha256: meta.sha256 || '', sizes: meta.page_sizes_mm ? pageSizes(meta) : S.doc.sizes };
-    } catch { S.doc = { ...S.doc, id: docId, name: fileName, sha256: '' }; }
-    S.placements = []; S.cross = false;
-    draw();
+    const gen = ++S.gen;
+    let meta = null;
+    try { meta = await api('GET', `/documents/${encodeURIComponent(docId)}`); } catch { meta = null; }
+    if (gen === S.gen) {
+      S.doc = meta
+        ? { ...S.doc, id: docId, name: fileName, pages: +meta.pages || S.doc.pages, sha256: meta.sha256 || '', sizes: meta.page_sizes_mm ? pageSizes(meta) : S.doc.sizes }
+        : { ...S.doc, id: docId, name: fileName, sha256: '' };
+      S.placements = []; S.cross = false;
+      draw();
+    }
     try {
       const blob = await api('GET', `/documents/${encodeURIComponent(docId)}/content`, { blob: true });
       // The server names its download after the document id; the copy at hand keeps the name promised here.
       const local = URL.createObjectURL(blob);
       dl.href = local;
       dlg.addEventListener('close', () => setTimeout(() => URL.revokeObjectURL(local), 1000));
-      const report = await api('POST', '/verify', { body: blob, type: S.doc.ext === 'ofd' ? 'application/ofd' : 'application/pdf', headers: { 'X-Filename': encodeURIComponent(fileName) } });
+      const report = await api('POST', '/verify', { body: blob, type: ext === 'ofd' ? 'application/ofd' : 'application/pdf', headers: { 'X-Filename': encodeURIComponent(fileName) } });
       line.remove();
       dbody.append(renderReport(report, { label: t('sign.verifyTitle'), fileName }));
     } catch (err) {
