@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include "eseal/auth.h"
+#include "eseal/server_ops.h"
 #include "cli.h"
 
 #define PASSWORD_MAX 1024
@@ -354,12 +355,52 @@ out:
 static int user_list(cli_ctx *c, int argc, char **argv) { return user_show_or_list(c, argc, argv, 1); }
 static int user_show(cli_ctx *c, int argc, char **argv) { return user_show_or_list(c, argc, argv, 0); }
 
+/* The operator sets a new password (a forgotten one): the user's sessions end. */
+static int user_passwd(cli_ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {{"password-stdin", no_argument, 0, 'p'}, {"as", required_argument, 0, 'a'},
+					   {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+	const char *as = NULL;
+	char pw[ES_PASSWORD_MAX_BYTES + 2];
+	es_platform *p = NULL;
+	es_err err = ES_ERR_INIT;
+	int ch, rc, from_stdin = 0;
+
+	CLI_GETOPT_RESET();
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'p': from_stdin = 1; break;
+		case 'a': as = optarg; break;
+		case 'h':
+			printf("usage: eseal user passwd LOGIN --password-stdin [--as LOGIN]\n\n"
+			       "Set a new password for LOGIN (read from the first line of standard input;\n"
+			       "same policy as 'user add'): ends the user's lock-out and every session.\n");
+			return EXIT_OK;
+		default: return cli_bad_option("user passwd", argv);
+		}
+	}
+	if (optind + 1 != argc || !from_stdin)
+		return cli_usage("usage: eseal user passwd LOGIN --password-stdin; see 'eseal user passwd --help'");
+	if (cli_read_stdin_line(pw, sizeof(pw)) < 0)
+		return cli_usage("no password on standard input");
+	if ((rc = cli_open(c, &p)) == 0) {
+		if (es_user_set_password(p, argv[optind], pw, NULL, as ? as : "operator", "cli", &err) < 0)
+			rc = cli_fail(&err);
+		else
+			printf("password of %s changed\n", argv[optind]);
+		es_platform_close(p);
+	}
+	OPENSSL_cleanse(pw, sizeof(pw));
+	return rc;
+}
+
 int cmd_user(cli_ctx *c, int argc, char **argv)
 {
 	static const cli_cmd sub[] = {
 		{"add", user_add, "register a person (identity checked, data encrypted)"},
 		{"list", user_list, "list users (masked)"},
-		{"show", user_show, "show one user (masked)"}, {0, 0, 0}};
+		{"show", user_show, "show one user (masked)"},
+		{"passwd", user_passwd, "set a new password (operator reset)"}, {0, 0, 0}};
 	return cli_dispatch(c, "user", sub, argc, argv);
 }
 

@@ -49,6 +49,12 @@ int es_session_check(es_platform *p, const char *sid, time_t now, char login[ES_
 		     char csrf[ES_SECRET_HEX_LEN], es_err *err);
 int es_session_close(es_platform *p, const char *sid, es_err *err);
 
+/** Set login's password (policy-checked, Argon2id): ends the lock-out and every
+ * session of login but keep_sid (the caller's own, may be NULL); audited as
+ * user.password by actor (NULL: login). */
+int es_user_set_password(es_platform *p, const char *login, const char *password, const char *keep_sid,
+			 const char *actor, const char *client, es_err *err);
+
 /* ---- API tokens ---- */
 /** New token for login, shown once; the store keeps its SHA-256. */
 int es_token_create(es_platform *p, const char *login, const char *name, const char *client,

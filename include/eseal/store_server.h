@@ -33,6 +33,8 @@ int es_store_session_insert(es_store *st, const es_session_row *r, es_err *err);
 int es_store_session_get(es_store *st, const char *id_hash, es_session_row *out, es_err *err);
 int es_store_session_touch(es_store *st, const char *id_hash, time_t now, es_err *err);
 int es_store_session_delete(es_store *st, const char *id_hash, es_err *err);
+/** End every session of login except the one whose hash is keep_hash (may be NULL). */
+int es_store_session_delete_login(es_store *st, const char *login, const char *keep_hash, es_err *err);
 /** Delete sessions idle since before idle_before or created before created_before. */
 int es_store_session_purge(es_store *st, time_t idle_before, time_t created_before, es_err *err);
 void es_session_row_clear(es_session_row *r);

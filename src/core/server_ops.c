@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include "eseal/auth.h"
 #include "eseal/ofd.h"
 #include "eseal/pdf.h"
 #include "eseal/server_ops.h"
@@ -128,6 +129,40 @@ int es_session_close(es_platform *p, const char *sid, es_err *err)
 	if ((rc = sha256_hex(hash, sid, strlen(sid), err)) < 0)
 		return rc;
 	return es_store_session_delete(p->st, hash, err);
+}
+
+/* ---- passwords ---- */
+
+int es_user_set_password(es_platform *p, const char *login, const char *password, const char *keep_sid,
+			 const char *actor, const char *client, es_err *err)
+{
+	char hash[ES_PASSWORD_HASH_LEN], keep[65] = "";
+	es_user_row u = {0};
+	int rc;
+
+	if ((rc = es_password_policy_check(password, err)) < 0)
+		return rc;
+	if ((rc = es_store_user_get(p->st, login ? login : "", &u, err)) < 0)
+		return rc;
+	if (keep_sid != NULL && (rc = sha256_hex(keep, keep_sid, strlen(keep_sid), err)) < 0)
+		goto out;
+	if ((rc = es_password_hash(hash, password, err)) < 0)
+		goto out;
+	if ((rc = es_store_begin(p->st, err)) < 0)
+		goto out;
+	/* a new password also ends every other session and any lock-out */
+	if ((rc = es_store_user_set_password_hash(p->st, u.login, hash, err)) < 0 ||
+	    (rc = es_store_user_set_login_state(p->st, u.login, 0, 0, err)) < 0 ||
+	    (rc = es_store_session_delete_login(p->st, u.login, keep_sid ? keep : NULL, err)) < 0 ||
+	    (rc = es_srv_audit(p, actor ? actor : u.login, "user.password", u.login, NULL, "ok", client, err)) < 0) {
+		es_store_rollback(p->st);
+		goto out;
+	}
+	rc = es_store_commit(p->st, err);
+out:
+	OPENSSL_cleanse(hash, sizeof(hash));
+	es_user_row_clear(&u);
+	return rc;
 }
 
 /* ---- API tokens ---- */

@@ -203,3 +203,31 @@ int h_totp_confirm(es_hreq *q, es_hresp *r)
 	json_decref(j);
 	return 0;
 }
+
+/* POST /me/password {current_password, new_password, totp?}: the current
+ * password (and TOTP code when enrolled) first; other sessions end. */
+int h_me_password(es_hreq *q, es_hresp *r)
+{
+	json_t *j = es_req_json(q, r);
+	const char *cur, *nw;
+	es_err err = ES_ERR_INIT;
+
+	if (j == NULL)
+		return 0;
+	cur = es_jstr(j, "current_password");
+	nw = es_jstr(j, "new_password");
+	if (cur == NULL || nw == NULL)
+		es_resp_error(r, 400, "bad_request", "current_password and new_password are required");
+	else if (es_user_authenticate(q->p, q->who.login, cur, es_jstr(j, "totp"), &err) < 0 ||
+		 es_user_set_password(q->p, q->who.login, nw, q->who.via_token ? NULL : q->who.sid, NULL,
+				      q->client, &err) < 0)
+		es_resp_err(r, &err);
+	else
+		es_resp_json(r, 200, json_pack("{s:b}", "changed", 1));
+	if (cur != NULL)
+		OPENSSL_cleanse((char *)cur, strlen(cur));
+	if (nw != NULL)
+		OPENSSL_cleanse((char *)nw, strlen(nw));
+	json_decref(j);
+	return 0;
+}

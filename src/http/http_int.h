@@ -158,6 +158,7 @@ int h_token_create(es_hreq *q, es_hresp *r);
 int h_token_revoke(es_hreq *q, es_hresp *r);
 int h_totp_begin(es_hreq *q, es_hresp *r);
 int h_totp_confirm(es_hreq *q, es_hresp *r);
+int h_me_password(es_hreq *q, es_hresp *r);
 int h_org_add(es_hreq *q, es_hresp *r);
 int h_org_list(es_hreq *q, es_hresp *r);
 int h_user_add(es_hreq *q, es_hresp *r);

@@ -21,6 +21,7 @@ static const es_route routes[] = {
 	{"DELETE", "/tokens/{id}", ES_R_ANY, ES_SC_NONE, h_token_revoke, "revoke an API token"},
 	{"POST", "/me/totp", ES_R_ANY, ES_SC_NONE, h_totp_begin, "start TOTP enrolment"},
 	{"POST", "/me/totp/confirm", ES_R_ANY, ES_SC_NONE, h_totp_confirm, "confirm TOTP enrolment"},
+	{"POST", "/me/password", ES_R_ANY, ES_SC_NONE, h_me_password, "change my password"},
 	{"POST", "/orgs", PA, ES_SC_NONE, h_org_add, "add an organisation"},
 	{"GET", "/orgs", ES_R_ANY, ES_SC_NONE, h_org_list, "list organisations"},
 	{"POST", "/users", PA | OA, ES_SC_NONE, h_user_add, "add a user"},

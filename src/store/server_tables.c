@@ -135,6 +135,18 @@ int es_store_session_delete(es_store *st, const char *id_hash, es_err *err)
 	return st_step_done(st, s, "session", err);
 }
 
+int es_store_session_delete_login(es_store *st, const char *login, const char *keep_hash, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = st_prep(st, &s, "DELETE FROM sessions WHERE login = ? AND id_hash <> ?", err)) < 0)
+		return rc;
+	st_bind_text(s, 1, login);
+	st_bind_text(s, 2, keep_hash ? keep_hash : "");
+	return st_step_done(st, s, "session", err);
+}
+
 int es_store_session_purge(es_store *st, time_t idle_before, time_t created_before, es_err *err)
 {
 	sqlite3_stmt *s;

@@ -208,4 +208,14 @@ expect_in "$T/out" '"level": "B-B"' "no B-T level on an unproven time"
 expect 0 "pdfsig still finds the signature itself valid" -- pdfsig "$T/ots.pdf"
 expect_in "$T/out" "Signature is Valid" "valid CMS"
 
+# ---- the operator sets a new password ----
+expect 2 "passwd needs the password on stdin" -- $E user passwd keeper
+expect 2 "passwd keeps the policy" -- sh -c "echo short | $E user passwd keeper --password-stdin"
+expect 2 "passwd of nobody" -- sh -c "echo 'new horse battery 9' | $E user passwd nobody --password-stdin"
+expect 0 "passwd" -- sh -c "echo 'new horse battery 9' | $E user passwd keeper --password-stdin --as admin"
+expect 2 "the old password no longer signs" -- sh -c "echo '$PW' | $E sign --seal $SEAL_R --as keeper --password-stdin --in '$T/contract.pdf' --out '$T/pw-old.pdf' --page 1 --x 50 --y 50"
+expect 0 "the new one does" -- sh -c "echo 'new horse battery 9' | $E sign --seal $SEAL_R --as keeper --password-stdin --in '$T/contract.pdf' --out '$T/pw-new.pdf' --page 1 --x 50 --y 50"
+expect 0 "audited" -- $E audit list
+expect_in "$T/out" "user.password" "user.password in the audit"
+
 finish

@@ -343,6 +343,22 @@ MEMTOK=$(field .token)
 call 403 "no auto-sign without an auto-sign grant" - POST /documents/$DOC/sign -H "Authorization: Bearer $MEMTOK" -H "$J" --data-binary "$AUTO"
 call 401 "a session never signs without password" sk POST /documents/$DOC/sign -H "$J" --data-binary "$AUTO"
 
+# ---- changing one's password ends the other sessions ----
+call 201 "user pwu" oa POST /users -H "$J" --data-binary "$(user_json pwu 陈七 $(rid 19800101 051) 1 '["member"]')"
+login pwu
+cp "$T/cj.pwu" "$T/cj.pwu2"; cp "$T/csrf.pwu" "$T/csrf.pwu2"
+login pwu # a second session of the same user
+NEWPW='another horse battery 9'
+call 400 "password change needs both" pwu POST /me/password -H "$J" --data-binary '{"new_password":"x"}'
+call 401 "wrong current password" pwu POST /me/password -H "$J" --data-binary "{\"current_password\":\"nope nope nope\",\"new_password\":\"$NEWPW\"}"
+call 422 "weak new password" pwu POST /me/password -H "$J" --data-binary "{\"current_password\":\"$PW\",\"new_password\":\"short\"}"
+call 200 "change the password" pwu POST /me/password -H "$J" --data-binary "{\"current_password\":\"$PW\",\"new_password\":\"$NEWPW\"}"
+call 200 "this session stays" pwu GET /me
+call 401 "the other session ended" pwu2 GET /me
+call 401 "the old password is gone" - POST /session -H "$J" --data-binary "{\"login\":\"pwu\",\"password\":\"$PW\"}"
+call 200 "the new password logs in" - POST /session -H "$J" --data-binary "{\"login\":\"pwu\",\"password\":\"$NEWPW\"}"
+expect_not_in "$T/serve.err" "$NEWPW" "new password not in the log"
+
 # ---- TOTP: enrol, then login and signing need the code ----
 call 201 "user with TOTP" oa POST /users -H "$J" --data-binary "$(user_json tot 冯二 $(rid 19800101 041) 0 '["member"]')"
 login tot

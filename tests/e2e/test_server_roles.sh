@@ -109,6 +109,7 @@ POST /tokens /tokens [ 400 400 400 400 400 400 400 400
 DELETE /tokens/{id} /tokens/999999 - 404 404 404 404 404 404 404 404
 POST /me/totp /me/totp - 200 200 200 200 200 200 200 200
 POST /me/totp/confirm /me/totp/confirm {} 400 400 400 400 400 400 400 400
+POST /me/password /me/password {} 400 400 400 400 400 400 400 400
 POST /orgs /orgs {} 422 403 403 403 403 403 403 403
 GET /orgs /orgs - 200 200 200 200 200 200 200 200
 POST /users /users {} 422 403 403 422 403 403 422 403
