@@ -556,6 +556,35 @@ try {
     check(true, 'totp: enrol and log in with a code');
     await logout(page);
   });
+  // ---- 修改密码: the new password logs in, the old one no longer does ----
+  await soft('password: change it and log in with the new one', async () => {
+    if (MOCK) { check(true, 'password: change it and log in with the new one'); return; }
+    const NEW = 'a new horse battery 7';
+    await login(page, 'aud');
+    await page.getByRole('button', { name: '修改密码', exact: true }).click();
+    const dlg = page.getByRole('dialog');
+    await dlg.getByLabel('当前密码', { exact: true }).fill(PW);
+    await dlg.getByLabel('新密码', { exact: true }).fill(NEW);
+    await dlg.getByLabel('再次输入新密码', { exact: true }).fill(NEW + 'x');
+    await dlg.getByRole('button', { name: '修改', exact: true }).click();
+    await dlg.getByText(/两次输入的新密码不一致/).waitFor();
+    await dlg.getByLabel('再次输入新密码', { exact: true }).fill(NEW);
+    await shot(page, 'password-zh');
+    await dlg.getByRole('button', { name: '修改', exact: true }).click();
+    await dlg.getByText(/密码已修改/).waitFor();
+    await dlg.getByRole('button', { name: '关闭', exact: true }).click();
+    await logout(page);
+    await page.getByLabel('用户名', { exact: true }).fill('aud');
+    await page.getByLabel('密码', { exact: true }).fill(PW);
+    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await page.waitForFunction(() => document.querySelector('[role=alert]')?.textContent.trim().length > 0);
+    check(!(await page.getByRole('button', { name: '退出' }).count()), 'password: the old one no longer logs in');
+    await page.getByLabel('密码', { exact: true }).fill(NEW);
+    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await page.getByRole('button', { name: '退出', exact: true }).waitFor({ timeout: 10000 });
+    check(true, 'password: change it and log in with the new one');
+    await logout(page);
+  });
 } catch (e) {
   check(false, 'test run', String(e.stack || e));
   await page.screenshot({ path: path.join(WORK, 'crash.png') }).catch(() => {});

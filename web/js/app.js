@@ -4,6 +4,7 @@ import { h, clear } from './dom.js';
 import { t, getLang, setLang, applyDocumentLang } from './i18n.js';
 import { api, setCsrf } from './api.js';
 import { openTotpDialog } from './totp.js';
+import { openPasswordDialog } from './password.js';
 import * as login from './pages/login.js';
 import * as apply from './pages/apply.js';
 import * as review from './pages/review.js';
@@ -76,6 +77,7 @@ function renderHeader(route) {
     }),
     ctx.user ? h('span.who', { text: t('user.signedIn', { login: ctx.user.login }) }) : null,
     ctx.user ? h('button.linklike', { type: 'button', text: t('totp.open'), title: t('totp.openLabel'), onclick: () => openTotpDialog(ctx) }) : null,
+    ctx.user ? h('button.linklike', { type: 'button', text: t('password.open'), onclick: () => openPasswordDialog(ctx) }) : null,
     ctx.user ? h('button.btn.btn-ghost.btn-small', { type: 'button', text: t('user.logout'), onclick: () => ctx.logout() }) : null);
   const items = (ctx.user ? NAV : ['verify', 'login']).map((r) => h('li', {},
     h('a', { href: '#/' + r, 'aria-current': r === route ? 'page' : null, text: t('nav.' + r) })));
