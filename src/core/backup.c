@@ -41,28 +41,6 @@ static int join(char *out, size_t cap, const char *a, const char *b, es_err *err
 	return 0;
 }
 
-static int sync_dir(const char *dir, es_err *err)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ok;
-
-	if (fd < 0)
-		return es_err_set(err, ES_EIO, "cannot open %s: %s", dir, strerror(errno));
-	ok = fsync(fd) == 0;
-	close(fd);
-	return ok ? 0 : es_err_set(err, ES_EIO, "cannot sync %s: %s", dir, strerror(errno));
-}
-
-static int parent_of(char *out, size_t cap, const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return snprintf(out, cap, ".") < (int)cap ? 0 : -1;
-	if (slash == path)
-		return snprintf(out, cap, "/") < (int)cap ? 0 : -1;
-	return snprintf(out, cap, "%.*s", (int)(slash - path), path) < (int)cap ? 0 : -1;
-}
-
 /* Copy a regular file (no symlinks followed), hashing it; the copy is synced.
  * hex may be NULL. */
 static int copy_file(const char *from, const char *to, int mode, char hex[65], uint64_t *bytes,
@@ -200,7 +178,7 @@ static int copy_documents(const char *data_dir, const char *tmp, es_buf *m, es_b
 			info->files++;
 	}
 	closedir(d);
-	return rc < 0 ? rc : sync_dir(dst, err);
+	return rc < 0 ? rc : es_fsync_path(dst, err);
 }
 
 static int write_info(const char *tmp, const es_backup_info *info, es_buf *m, es_err *err)
@@ -228,7 +206,7 @@ static int write_info(const char *tmp, const es_backup_info *info, es_buf *m, es
 
 int es_backup(const char *data_dir, const char *out_dir, es_backup_info *info, es_err *err)
 {
-	char db[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX], parent[PATH_MAX], hex[65];
+	char db[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX], hex[65];
 	es_backup_info local;
 	es_platform *p = NULL;
 	es_buf m = {0};
@@ -244,8 +222,7 @@ int es_backup(const char *data_dir, const char *out_dir, es_backup_info *info, e
 		return es_err_set(err, ES_ENOTFOUND, "%s is not an eseal data directory", data_dir);
 	if (lstat(out_dir, &sb) == 0)
 		return es_err_set(err, ES_EEXISTS, "%s exists already; back up into a new directory", out_dir);
-	if (parent_of(parent, sizeof(parent), out_dir) < 0 ||
-	    snprintf(tmp, sizeof(tmp), "%s.partial-XXXXXX", out_dir) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.partial-XXXXXX", out_dir) >= (int)sizeof(tmp))
 		return es_err_set(err, ES_ERANGE, "path too long: %s", out_dir);
 	if (mkdtemp(tmp) == NULL)
 		return es_err_set(err, ES_EIO, "cannot create a directory beside %s: %s", out_dir,
@@ -261,13 +238,13 @@ int es_backup(const char *data_dir, const char *out_dir, es_backup_info *info, e
 	    (rc = write_info(tmp, info, &m, err)) < 0)
 		goto fail;
 	if ((rc = join(path, sizeof(path), tmp, MANIFEST_NAME, err)) < 0 ||
-	    (rc = es_file_write_atomic(path, m.data, m.len, 0600, err)) < 0 || (rc = sync_dir(tmp, err)) < 0)
+	    (rc = es_file_write_atomic(path, m.data, m.len, 0600, err)) < 0 || (rc = es_fsync_path(tmp, err)) < 0)
 		goto fail;
 	if (rename(tmp, out_dir) != 0) {
 		rc = es_err_set(err, ES_EIO, "cannot create %s: %s", out_dir, strerror(errno));
 		goto fail;
 	}
-	(void)sync_dir(parent, NULL);
+	(void)es_fsync_parent(out_dir, NULL);
 	es_buf_free(&m, 0);
 	/* Recorded in the live store, after the copy: a backup does not hold its own entry. */
 	if (es_platform_open(&p, data_dir, NULL) == 0) {
@@ -358,7 +335,7 @@ static int restore_files(const char *backup_dir, const char *tmp, es_backup_info
 	if (rc == 0 && !have_db)
 		rc = es_err_set(err, ES_EFORMAT, "%s lists no %s", MANIFEST_NAME, DB_NAME);
 	if (rc == 0 && have_docs && (rc = join(to, sizeof(to), tmp, DOCS_DIR, err)) == 0)
-		rc = sync_dir(to, err);
+		rc = es_fsync_path(to, err);
 	return rc;
 }
 
@@ -413,7 +390,7 @@ static int target_free(const char *data_dir, int *exists, es_err *err)
 int es_restore(const char *backup_dir, const char *data_dir, const char *master_key_file,
 	       es_backup_info *info, es_err *err)
 {
-	char tmp[PATH_MAX], path[PATH_MAX], parent[PATH_MAX];
+	char tmp[PATH_MAX], path[PATH_MAX];
 	es_backup_info local;
 	int rc, exists = 0;
 
@@ -425,8 +402,7 @@ int es_restore(const char *backup_dir, const char *data_dir, const char *master_
 	if (master_key_file == NULL && getenv("ESEAL_MASTER_KEY_FILE") == NULL)
 		return es_err_set(err, ES_EINVAL, "restore needs the master key: --master-key FILE "
 						  "(or $ESEAL_MASTER_KEY_FILE)");
-	if (parent_of(parent, sizeof(parent), data_dir) < 0 ||
-	    snprintf(tmp, sizeof(tmp), "%s.restore-XXXXXX", data_dir) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.restore-XXXXXX", data_dir) >= (int)sizeof(tmp))
 		return es_err_set(err, ES_ERANGE, "path too long: %s", data_dir);
 	if (mkdtemp(tmp) == NULL)
 		return es_err_set(err, ES_EIO, "cannot create a directory beside %s: %s", data_dir,
@@ -437,13 +413,13 @@ int es_restore(const char *backup_dir, const char *data_dir, const char *master_
 	    ((rc = join(path, sizeof(path), tmp, KEK_NAME, err)) < 0 ||
 	     (rc = copy_file(master_key_file, path, 0600, NULL, NULL, err)) < 0))
 		goto fail;
-	if ((rc = restore_check(tmp, info, err)) < 0 || (rc = sync_dir(tmp, err)) < 0)
+	if ((rc = restore_check(tmp, info, err)) < 0 || (rc = es_fsync_path(tmp, err)) < 0)
 		goto fail;
 	if ((exists && rmdir(data_dir) != 0) || rename(tmp, data_dir) != 0) {
 		rc = es_err_set(err, ES_EIO, "cannot move the restored data to %s: %s", data_dir, strerror(errno));
 		goto fail;
 	}
-	(void)sync_dir(parent, NULL);
+	(void)es_fsync_parent(data_dir, NULL);
 	return 0;
 fail:
 	remove_tree(tmp);

@@ -40,17 +40,6 @@ int es_srv_audit(es_platform *p, const char *actor, const char *action, const ch
 	return es_core_audit(p, actor, action, object, details, outcome, srv_client(client), err);
 }
 
-static int sha256_hex(char out[65], const void *d, size_t n, es_err *err)
-{
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-
-	if (EVP_Digest(d, n, md, &mdlen, EVP_sha256(), NULL) != 1)
-		return es_err_ssl(err, ES_ECRYPTO, "SHA-256 failed");
-	es_hex_encode(out, md, sizeof(md));
-	return 0;
-}
-
 static int random_hex(char out[ES_SECRET_HEX_LEN], es_err *err)
 {
 	unsigned char r[ES_SECRET_BYTES];
@@ -74,7 +63,7 @@ int es_session_open(es_platform *p, const char *login, const char *client,
 	int rc;
 
 	if ((rc = random_hex(sid, err)) < 0 || (rc = random_hex(csrf, err)) < 0 ||
-	    (rc = sha256_hex(hash, sid, strlen(sid), err)) < 0)
+	    (rc = es_sha256_hex(hash, sid, strlen(sid), err)) < 0)
 		goto out;
 	/* Old sessions of everyone go when they are past their limits. */
 	(void)es_store_session_purge(p->st, now - ES_SESSION_IDLE_S, now - ES_SESSION_MAX_S, NULL);
@@ -104,7 +93,7 @@ int es_session_check(es_platform *p, const char *sid, time_t now, char login[ES_
 
 	if (sid == NULL || strlen(sid) != ES_SECRET_HEX_LEN - 1)
 		return es_err_set(err, ES_EAUTH, "not logged in; POST /api/v1/session first");
-	if ((rc = sha256_hex(hash, sid, strlen(sid), err)) < 0)
+	if ((rc = es_sha256_hex(hash, sid, strlen(sid), err)) < 0)
 		return rc;
 	if (es_store_session_get(p->st, hash, &r, NULL) < 0)
 		return es_err_set(err, ES_EAUTH, "session expired or unknown; log in again");
@@ -126,7 +115,7 @@ int es_session_close(es_platform *p, const char *sid, es_err *err)
 	char hash[65];
 	int rc;
 
-	if ((rc = sha256_hex(hash, sid, strlen(sid), err)) < 0)
+	if ((rc = es_sha256_hex(hash, sid, strlen(sid), err)) < 0)
 		return rc;
 	return es_store_session_delete(p->st, hash, err);
 }
@@ -144,7 +133,7 @@ int es_user_set_password(es_platform *p, const char *login, const char *password
 		return rc;
 	if ((rc = es_store_user_get(p->st, login ? login : "", &u, err)) < 0)
 		return rc;
-	if (keep_sid != NULL && (rc = sha256_hex(keep, keep_sid, strlen(keep_sid), err)) < 0)
+	if (keep_sid != NULL && (rc = es_sha256_hex(keep, keep_sid, strlen(keep_sid), err)) < 0)
 		goto out;
 	if ((rc = es_password_hash(hash, password, err)) < 0)
 		goto out;
@@ -178,7 +167,7 @@ int es_token_create(es_platform *p, const char *login, const char *name, const c
 		return rc;
 	snprintf(token, ES_TOKEN_LEN, "%s%s", ES_TOKEN_PREFIX, hex);
 	OPENSSL_cleanse(hex, sizeof(hex));
-	if ((rc = sha256_hex(hash, token, strlen(token), err)) < 0)
+	if ((rc = es_sha256_hex(hash, token, strlen(token), err)) < 0)
 		goto out;
 	r.login = (char *)login;
 	r.name = (char *)(name ? name : "");
@@ -210,7 +199,7 @@ int es_token_check(es_platform *p, const char *token, char login[ES_LOGIN_MAX], 
 	if (token == NULL || strncmp(token, ES_TOKEN_PREFIX, strlen(ES_TOKEN_PREFIX)) != 0 ||
 	    strlen(token) != ES_TOKEN_LEN - 1)
 		return es_err_set(err, ES_EAUTH, "unknown API token");
-	if ((rc = sha256_hex(hash, token, strlen(token), err)) < 0)
+	if ((rc = es_sha256_hex(hash, token, strlen(token), err)) < 0)
 		return rc;
 	if (es_store_token_by_hash(p->st, hash, &r, NULL) < 0)
 		return es_err_set(err, ES_EAUTH, "unknown API token");

@@ -101,17 +101,8 @@ static int verify_any(es_report *r, es_platform *p, const char *path, const unsi
 	}
 	snprintf(r->file_type, sizeof(r->file_type), "%s", type_name[ft]);
 	if (rc == 0 && r->file_sha256[0] == '\0') {
-		if (path != NULL) {
-			rc = es_file_sha256(r->file_sha256, path, err);
-		} else {
-			unsigned char md[32];
-			unsigned int n = 0;
-
-			if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != sizeof(md))
-				rc = es_err_ssl(err, ES_ECRYPTO, "SHA-256 of the file failed");
-			else
-				es_hex_encode(r->file_sha256, md, sizeof(md));
-		}
+		rc = path != NULL ? es_file_sha256(r->file_sha256, path, err)
+				  : es_sha256_hex(r->file_sha256, data, len, err);
 	}
 out:
 	sk_X509_pop_free(anchors, X509_free);

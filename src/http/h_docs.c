@@ -14,17 +14,6 @@
 #define ES_DPI_MIN 36
 #define ES_DPI_MAX 300
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* X-Filename is percent-encoded UTF-8 (fetch cannot send other bytes in a
  * header).  Keep printable characters; never a path. */
 static void clean_filename(char *out, size_t cap, const char *in)
@@ -35,8 +24,8 @@ static void clean_filename(char *out, size_t cap, const char *in)
 		in = "";
 	for (i = 0; in[i] && o + 1 < cap && i < 3 * ES_FILENAME_MAX; i++) {
 		unsigned char c = (unsigned char)in[i];
-		if (c == '%' && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
-			c = (unsigned char)(hexval(in[i + 1]) * 16 + hexval(in[i + 2]));
+		if (c == '%' && es_hex_value((unsigned char)in[i + 1]) >= 0 && es_hex_value((unsigned char)in[i + 2]) >= 0) {
+			c = (unsigned char)(es_hex_value((unsigned char)in[i + 1]) * 16 + es_hex_value((unsigned char)in[i + 2]));
 			i += 2;
 		}
 		out[o++] = (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == '"') ? '_' : (char)c;

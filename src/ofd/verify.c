@@ -728,15 +728,6 @@ static int verify_pkg(vctx *v, es_err *err)
 	return 0;
 }
 
-static void file_sha256(es_report *r, const unsigned char *data, size_t len)
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-
-	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) == 1 && n == sizeof(md))
-		es_hex_encode(r->file_sha256, md, sizeof(md));
-}
-
 int es_ofd_verify_mem(es_report *r, const unsigned char *data, size_t len,
 		      const es_verify_opts *o, es_err *err)
 {
@@ -745,7 +736,7 @@ int es_ofd_verify_mem(es_report *r, const unsigned char *data, size_t len,
 	int rc;
 
 	snprintf(r->file_type, sizeof(r->file_type), "ofd");
-	file_sha256(r, data, len);
+	(void)es_sha256_hex(r->file_sha256, data, len, NULL);
 	if ((rc = ofd_pkg_open_mem(&p, data, len, err)) < 0)
 		return rc == ES_ENOMEM ? rc : ES_EFORMAT;
 	memset(&v, 0, sizeof(v));

@@ -16,7 +16,6 @@
 
 /* Largest standalone seal file we read; real seals are tens of KiB. */
 #define SEAL_FILE_MAX_LEN (16u * 1024u * 1024u)
-#define SHA256_LEN 32
 #define SM2_COORD_LEN 32  /* bytes of r or s on the 256-bit SM2 curve */
 
 /* DER contents of the OIDs a maker signature may name. */
@@ -273,24 +272,12 @@ out:
 	return 0;
 }
 
-static int report_sha256(es_report *r, const es_buf *b, es_err *err)
-{
-	unsigned char d[SHA256_LEN];
-	unsigned int n = 0;
-
-	if (EVP_Digest(b->data, b->len, d, &n, EVP_sha256(), NULL) != 1 || n != SHA256_LEN)
-		return es_err_ssl(err, ES_ECRYPTO, "SHA-256 of the file failed");
-	es_hex_encode(r->file_sha256, d, SHA256_LEN);
-	return 0;
-}
-
 /* A file that is not a seal is reported (NOT_A_SEAL), not returned as an
  * error: the caller prints the report. */
 int es_seal_verify_mem(es_report *r, const unsigned char *data, size_t len, const es_verify_opts *o,
 		       es_err *err)
 {
 	es_verify_opts def = ES_VERIFY_OPTS_INIT;
-	es_buf b = {(unsigned char *)data, len, len};
 	es_seal *s = NULL;
 	es_sig_report *sig = NULL;
 	int rc;
@@ -300,7 +287,7 @@ int es_seal_verify_mem(es_report *r, const unsigned char *data, size_t len, cons
 	if (len > SEAL_FILE_MAX_LEN)
 		return es_err_set(err, ES_ERANGE, "a seal file is at most %u bytes", SEAL_FILE_MAX_LEN);
 	snprintf(r->file_type, sizeof(r->file_type), "seal");
-	if ((rc = report_sha256(r, &b, err)) < 0)
+	if ((rc = es_sha256_hex(r->file_sha256, data, len, err)) < 0)
 		return rc;
 	rc = es_seal_parse(&s, data, len, NULL);
 	if (rc == ES_EFORMAT) {

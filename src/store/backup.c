@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 #include "eseal/backup.h"
+#include "util/util.h"
 
 #define SNAPSHOT_BUSY_TIMEOUT_MS 10000
 
@@ -45,17 +46,6 @@ out:
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 	return rc;
-}
-
-static int fsync_path(const char *path, es_err *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ok;
-
-	if (fd < 0)
-		return es_err_set(err, ES_EIO, "cannot open %s to sync it", path);
-	ok = fsync(fd) == 0;
-	close(fd);
-	return ok ? 0 : es_err_set(err, ES_EIO, "cannot sync %s", path);
 }
 
 int es_store_snapshot(const char *src_path, const char *out_path, es_err *err)
@@ -105,7 +95,7 @@ out:
 	if (rc == 0)
 		rc = es_store_integrity(out_path, err);
 	if (rc == 0)
-		rc = fsync_path(out_path, err);
+		rc = es_fsync_path(out_path, err);
 	if (rc < 0)
 		unlink(out_path);
 	return rc;

@@ -110,19 +110,35 @@ int es_file_read(es_buf *out, const char *path, size_t max_len, es_err *err)
 	return rc;
 }
 
-static int fsync_dir_of(const char *path)
+int es_sha256_hex(char out[65], const void *data, size_t n, es_err *err)
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+
+	if (EVP_Digest(data, n, md, &len, EVP_sha256(), NULL) != 1 || len != sizeof(md))
+		return es_err_ssl(err, ES_ECRYPTO, "SHA-256 failed");
+	es_hex_encode(out, md, sizeof(md));
+	return 0;
+}
+
+int es_fsync_path(const char *path, es_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return es_err_set(err, ES_EIO, "cannot open %s to sync it: %s", path, strerror(errno));
+	ok = fsync(fd) == 0;
+	close(fd);
+	return ok ? 0 : es_err_set(err, ES_EIO, "cannot sync %s: %s", path, strerror(errno));
+}
+
+int es_fsync_parent(const char *path, es_err *err)
 {
 	char tmp[PATH_MAX];
-	int fd, rc;
 
 	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -1;
-	fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
+		return es_err_set(err, ES_ERANGE, "path too long: %s", path);
+	return es_fsync_path(dirname(tmp), err);
 }
 
 int es_file_write_atomic(const char *path, const void *data, size_t len,
@@ -158,7 +174,7 @@ int es_file_write_atomic(const char *path, const void *data, size_t len,
 	fd = -1;
 	if (rename(tmp, path) != 0)
 		goto fail;
-	(void)fsync_dir_of(path);
+	(void)es_fsync_parent(path, NULL);
 	return 0;
 fail:
 	n = errno;
@@ -260,7 +276,7 @@ void es_hex_encode(char *out, const unsigned char *p, size_t n)
 	out[2 * n] = '\0';
 }
 
-static int hexval(int c)
+int es_hex_value(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -278,8 +294,8 @@ long es_hex_decode(unsigned char *out, size_t cap, const char *hex, size_t hexle
 	if (hexlen % 2 != 0 || hexlen / 2 > cap)
 		return -1;
 	for (i = 0; i < hexlen / 2; i++) {
-		int hi = hexval((unsigned char)hex[2 * i]);
-		int lo = hexval((unsigned char)hex[2 * i + 1]);
+		int hi = es_hex_value((unsigned char)hex[2 * i]);
+		int lo = es_hex_value((unsigned char)hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);

@@ -30,6 +30,12 @@ int es_file_read(es_buf *out, const char *path, size_t max_len, es_err *err);
  * fsync the directory.  mode e.g. 0600.  Never leaves a half-written file. */
 int es_file_write_atomic(const char *path, const void *data, size_t len,
 			 int mode, es_err *err);
+/** fsync a file or a directory by name. */
+int es_fsync_path(const char *path, es_err *err);
+/** fsync the directory that holds path (after a rename or create in it). */
+int es_fsync_parent(const char *path, es_err *err);
+/** Lower-case hex SHA-256 of n bytes. */
+int es_sha256_hex(char out[65], const void *data, size_t n, es_err *err);
 /** Lower-case hex SHA-256 of a file, streamed. */
 int es_file_sha256(char out[65], const char *path, es_err *err);
 /** Feed the bytes of path from offset `from` to its end into c; *total (may
@@ -44,6 +50,8 @@ int es_path_exists(const char *path);
 
 /** Lower-case hex of n bytes into out (2n+1 bytes). */
 void es_hex_encode(char *out, const unsigned char *p, size_t n);
+/** Value of one hex digit (either case), or -1. */
+int es_hex_value(int c);
 /** Decode hex (case-insensitive); returns bytes written or -1. */
 long es_hex_decode(unsigned char *out, size_t cap, const char *hex, size_t hexlen);
 /** Standard Base64 with padding; caller frees *out. */
