@@ -19,6 +19,8 @@
  * pread() costs dozens of system calls per request in the server.  Address
  * space only; writes still go through the WAL. */
 #define ES_STORE_MMAP_PRAGMA "PRAGMA mmap_size=268435456"
+/* bytes the write-ahead log keeps after a checkpoint; emptied on last close */
+#define ES_STORE_WAL_LIMIT "4194304"
 /* Distinct SQL texts kept prepared per connection; the store has fewer. */
 #define ES_STORE_STMT_CACHE_MAX 256
 
@@ -220,7 +222,7 @@ int es_store_open(es_store **out, const char *path, int create, es_err *err)
 {
 	es_store *st;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-	int rc;
+	int rc, persist = 1;
 
 	*out = NULL;
 	if (!create && !es_path_exists(path))
@@ -235,8 +237,13 @@ int es_store_open(es_store **out, const char *path, int create, es_err *err)
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, ES_STORE_BUSY_TIMEOUT_MS);
-	if ((rc = exec(st, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
-			   "PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;", err)) < 0 ||
+	/* The write-ahead log and its index stay on disk between processes
+	 * (emptied, not deleted, by the last one out): a one-shot command then
+	 * creates, chowns, sizes and unlinks no files. */
+	(void)sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	if ((rc = exec(st, "PRAGMA journal_mode=WAL; PRAGMA journal_size_limit=" ES_STORE_WAL_LIMIT ";"
+			   "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;",
+			   err)) < 0 ||
 	    (rc = exec(st, ES_STORE_MMAP_PRAGMA, err)) < 0)
 		goto fail;
 	st->wlock = wlock_ref(path);

@@ -9,13 +9,170 @@
  * order.  Where the two could differ (counts that do not add up, negative
  * counts, cycles, too deep, a repair of the xref meanwhile) it stops and
  * every later call is answered by the lookup itself.
+ *
+ * Parsing every page object with MuPDF (≈ 20 k instructions each) was most
+ * of the verification of a long document, to learn two things a page's own
+ * bytes usually show: whether it is a leaf, and whether it has /Annots.
+ * page_plain_names() reads those bytes itself, but only when they are of a
+ * kind every PDF lexer reads alike (see there); for anything else it says
+ * "unknown" and MuPDF parses the object as before.
  * SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <stdint.h>
 #include <string.h>
 #include "vint.h"
 #include "vpdf.h"
 
 #define PAGE_ITER_FIRST_CAP 64
 #define PAGE_ITER_KID_BUDGET (8 * ES_PDF_MAX_PAGES)
+
+#define PLAIN_MAX_LEN ((size_t)64 * 1024)
+
+/* ISO 32000-2 §7.2.3: white space and delimiters. */
+static int pl_ws(unsigned char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0;
+}
+
+static int pl_delim(unsigned char c)
+{
+	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' ||
+	       c == '{' || c == '}' || c == '/' || c == '%';
+}
+
+static int pl_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int pl_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int pl_hex(unsigned char c)
+{
+	return pl_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* End of a run of bytes matching ok() starting at p, or 0 when the run is
+ * not ended by white space or a delimiter (a byte outside the plain set). */
+static size_t pl_run(const unsigned char *b, size_t end, size_t p, int (*ok)(unsigned char))
+{
+	while (p < end && ok(b[p]))
+		p++;
+	return p < end && (pl_ws(b[p]) || pl_delim(b[p])) ? p : 0;
+}
+
+static int pl_name_char(unsigned char c)
+{
+	return pl_alpha(c) || pl_digit(c) || c == '.' || c == '_' || c == '-' || c == '+';
+}
+
+static int pl_num_char(unsigned char c)
+{
+	return pl_digit(c) || c == '.' || c == '+' || c == '-';
+}
+
+static int pl_is(const unsigned char *b, size_t s, size_t e, const char *w)
+{
+	size_t n = strlen(w);
+
+	return e - s == n && memcmp(b + s, w, n) == 0;
+}
+
+/* The names that matter to the walk, in a dictionary object whose body
+ * starts at p: PAGE_HAS_* bits, or -1 unless the object is one dictionary
+ * followed by endobj, made only of dictionaries, arrays, names of letters,
+ * digits and ._-+, numbers, hex strings and the keywords R, true, false and
+ * null.  In such bytes no name can hide inside a string, comment or stream,
+ * no # escape can spell one, and every lexer splits the tokens alike. */
+static int plain_names(const unsigned char *b, size_t len, size_t p)
+{
+	size_t end = len - p > PLAIN_MAX_LEN ? p + PLAIN_MAX_LEN : len, q;
+	int depth = 0, names = 0, closed = 0;
+
+	for (;;) {
+		while (p < end && pl_ws(b[p]))
+			p++;
+		if (p >= end)
+			return -1;
+		if (closed)   /* the dictionary is complete: only endobj may follow */
+			return (q = pl_run(b, end, p, pl_alpha)) && pl_is(b, p, q, "endobj") ? names : -1;
+		if (depth == 0 && (p + 1 >= end || b[p] != '<' || b[p + 1] != '<'))
+			return -1;
+		switch (b[p]) {
+		case '<':
+			if (p + 1 < end && b[p + 1] == '<') {
+				if (++depth > ES_PDF_MAX_DEPTH)
+					return -1;
+				p += 2;
+				break;
+			}
+			for (p++; p < end && (pl_hex(b[p]) || pl_ws(b[p])); p++)
+				;
+			if (p >= end || b[p] != '>')
+				return -1;
+			p++;
+			break;
+		case '>':
+			if (p + 1 >= end || b[p + 1] != '>')
+				return -1;
+			p += 2;
+			closed = --depth == 0;
+			break;
+		case '[':
+			if (++depth > ES_PDF_MAX_DEPTH)
+				return -1;
+			p++;
+			break;
+		case ']':
+			if (--depth <= 0)
+				return -1;
+			p++;
+			break;
+		case '/':
+			if ((q = pl_run(b, end, p + 1, pl_name_char)) == 0)
+				return -1;
+			if (pl_is(b, p + 1, q, "Annots"))
+				names |= PAGE_HAS_ANNOTS;
+			else if (pl_is(b, p + 1, q, "Kids"))
+				names |= PAGE_HAS_KIDS;
+			else if (pl_is(b, p + 1, q, "Pages"))
+				names |= PAGE_HAS_PAGES;
+			p = q;
+			break;
+		default:
+			if (pl_num_char(b[p]))
+				q = pl_run(b, end, p, pl_num_char);
+			else if (pl_alpha(b[p]) && (q = pl_run(b, end, p, pl_alpha)) != 0 &&
+				 !pl_is(b, p, q, "R") && !pl_is(b, p, q, "true") &&
+				 !pl_is(b, p, q, "false") && !pl_is(b, p, q, "null"))
+				q = 0;
+			else if (!pl_alpha(b[p]))
+				q = 0;
+			if (q == 0)
+				return -1;
+			p = q;
+		}
+	}
+}
+
+int page_plain_names(fz_context *ctx, pdf_document *doc, const unsigned char *buf, size_t len,
+		     pdf_obj *ref)
+{
+	pdf_xref_entry *e;
+	size_t body;
+	int num = pdf_to_num(ctx, ref);
+
+	if (buf == NULL || !pdf_is_indirect(ctx, ref) || num <= 0 || num >= pdf_xref_len(ctx, doc))
+		return -1;
+	e = pdf_get_xref_entry_no_null(ctx, doc, num);
+	/* only objects MuPDF would read from these very bytes, not yet read */
+	if (e->type != 'n' || e->obj != NULL || e->stm_buf != NULL || e->ofs <= 0 ||
+	    (uint64_t)e->ofs >= len || lx_obj_header(buf, len, (size_t)e->ofs, num, &body) < 0)
+		return -1;
+	return plain_names(buf, len, body);
+}
 
 /* Enter a node that a lookup would descend into with limit indexes. */
 static int pt_push(fz_context *ctx, page_iter *it, pdf_obj *node, int limit)
@@ -58,7 +215,7 @@ static int pt_step(fz_context *ctx, page_iter *it)
 	while (it->depth > 0 && --it->budget > 0) {
 		pt_frame *f = &it->st[it->depth - 1];
 		pdf_obj *kid, *type;
-		int count, room;
+		int count, room, names;
 
 		if (f->acc >= f->limit) {
 			it->depth--;  /* no index reaches the rest of this node */
@@ -67,6 +224,13 @@ static int pt_step(fz_context *ctx, page_iter *it)
 		if (f->i == f->len)
 			return 0;     /* indexes left but no kids: the lookup throws */
 		kid = pdf_array_get(ctx, f->kids, f->i++);
+		names = page_plain_names(ctx, it->doc, it->buf, it->len, kid);
+		if (names >= 0 && !(names & (PAGE_HAS_KIDS | PAGE_HAS_PAGES))) {
+			/* neither /Type /Pages nor /Kids: a leaf, as the lookup says */
+			f->acc++;
+			pt_emit(ctx, it, kid);
+			return 1;
+		}
 		type = pdf_dict_get(ctx, kid, PDF_NAME(Type));
 		if (!(type ? pdf_name_eq(ctx, type, PDF_NAME(Pages)) :
 		      pdf_dict_get(ctx, kid, PDF_NAME(Kids)) && !pdf_dict_get(ctx, kid, PDF_NAME(MediaBox)))) {
@@ -106,6 +270,7 @@ static void pt_start(fz_context *ctx, pdf_document *doc, page_iter *it)
 
 pdf_obj *page_iter_get(fz_context *ctx, pdf_document *doc, page_iter *it, int i)
 {
+	it->doc = doc;
 	if (!it->started) {
 		it->dead = 1;  /* stays so if the start throws */
 		pt_start(ctx, doc, it);

@@ -95,6 +95,17 @@ static pdf_obj *find_widget(fz_context *ctx, pdf_obj *field)
 	return NULL;
 }
 
+/* Page i's /Annots, not parsing the page when its bytes show it has none. */
+static pdf_obj *page_annots(vctx *v, int i)
+{
+	pdf_obj *page = page_iter_get(v->ctx, v->doc, &v->pit, i);
+	int names = page_plain_names(v->ctx, v->doc, v->buf, v->len, page);
+
+	if (names >= 0 && !(names & PAGE_HAS_ANNOTS))
+		return NULL;
+	return pdf_dict_get(v->ctx, page, PDF_NAME(Annots));
+}
+
 static int page_of_widget(vctx *v, pdf_obj *w)
 {
 	fz_context *ctx = v->ctx;
@@ -108,8 +119,7 @@ static int page_of_widget(vctx *v, pdf_obj *w)
 			return k;
 	}
 	for (i = 0; i < n && i < ES_PDF_MAX_PAGES && budget > 0 && --v->page_budget > 0; i++) {
-		pdf_obj *annots = pdf_dict_get(ctx, page_iter_get(ctx, v->doc, &v->pit, i),
-					       PDF_NAME(Annots));
+		pdf_obj *annots = page_annots(v, i);
 
 		for (j = 0; j < pdf_array_len(ctx, annots) && --budget > 0; j++)
 			if (pdf_to_num(ctx, pdf_array_get(ctx, annots, j)) == pdf_to_num(ctx, w))
@@ -337,8 +347,7 @@ static void collect_fields(vctx *v)
 	/* widgets of signature fields that /Fields does not list */
 	n = pdf_count_pages(ctx, v->doc);
 	for (i = 0; i < n && i < ES_PDF_MAX_PAGES && v->nvisited < ES_PDF_MAX_FIELDS; i++) {
-		pdf_obj *annots = pdf_dict_get(ctx, page_iter_get(ctx, v->doc, &v->pit, i),
-					       PDF_NAME(Annots));
+		pdf_obj *annots = page_annots(v, i);
 
 		for (j = 0; j < pdf_array_len(ctx, annots) && j < ES_PDF_MAX_FIELDS; j++) {
 			pdf_obj *a = pdf_array_get(ctx, annots, j), *f = a;
@@ -870,6 +879,8 @@ int es_pdf_verify_mem(es_report *r, const unsigned char *buf, size_t len,
 	v.buf = buf;
 	v.len = len;
 	v.page_budget = ES_PDF_MAX_FIELDS;
+	v.pit.buf = buf;
+	v.pit.len = len;
 	if (buf == NULL || !has_pdf_header(buf, len))
 		return es_err_set(err, ES_EFORMAT, "not a PDF file (no %%PDF- header); check the file");
 	snprintf(r->file_type, sizeof(r->file_type), "pdf");

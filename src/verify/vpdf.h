@@ -28,6 +28,9 @@ typedef struct pt_frame {
 /** Pages in order from one walk of the page tree (pages.c).  Zero it
  * before use; free with page_iter_drop(). */
 typedef struct page_iter {
+	const unsigned char *buf;  /**< the file MuPDF reads, or NULL: page_plain_names() */
+	size_t len;
+	pdf_document *doc;         /**< set by page_iter_get() */
 	pt_frame st[ES_PDF_MAX_DEPTH + 1];
 	int depth;
 	pdf_obj **pages;     /**< kept references */
@@ -39,6 +42,16 @@ typedef struct page_iter {
  * total time when i = 0, 1, 2, ... are asked in order.  May throw. */
 pdf_obj *page_iter_get(fz_context *ctx, pdf_document *doc, page_iter *it, int i);
 void page_iter_drop(fz_context *ctx, page_iter *it);
+
+#define PAGE_HAS_ANNOTS 1
+#define PAGE_HAS_KIDS 2
+#define PAGE_HAS_PAGES 4
+/** Which of the names /Annots, /Kids and /Pages (PAGE_HAS_*) the object ref
+ * points to contains, read from buf (the bytes doc was opened from) without
+ * parsing it; -1 when only parsing can tell (compressed, already parsed or
+ * not of the plain kind that every lexer reads alike).  May throw. */
+int page_plain_names(fz_context *ctx, pdf_document *doc, const unsigned char *buf, size_t len,
+		     pdf_obj *ref);
 
 /** Compare the signed revision ds with the full document df object by
  * object and classify every change (docs/pdf-verification.md, "Allowed

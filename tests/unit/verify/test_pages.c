@@ -38,8 +38,9 @@ static size_t make_pdf(char *out, size_t cap, const char *const *objs, int n)
 	return len;
 }
 
-/* Compare page_iter_get with pdf_lookup_page_obj for 0 .. count + 2. */
-static void compare_walks(const char *const *objs, int n, int first)
+/* Compare page_iter_get with pdf_lookup_page_obj for 0 .. count + 2;
+ * raw: the walk may read plain page objects from the bytes itself. */
+static void compare_walks_as(const char *const *objs, int n, int first, int raw)
 {
 	static char pdf[PDF_MAX_LEN];
 	fz_context *ctx = fz_new_context(NULL, NULL, FZ_STORE_DEFAULT);
@@ -51,6 +52,10 @@ static void compare_walks(const char *const *objs, int n, int first)
 
 	assert_non_null(ctx);
 	memset(&it, 0, sizeof(it));
+	if (raw) {
+		it.buf = (const unsigned char *)pdf;
+		it.len = len;
+	}
 	fz_set_warning_callback(ctx, NULL, NULL);
 	fz_set_error_callback(ctx, NULL, NULL);
 	stm = fz_open_memory(ctx, (const unsigned char *)pdf, len);
@@ -80,6 +85,76 @@ static void compare_walks(const char *const *objs, int n, int first)
 
 #define CAT "<</Type/Catalog/Pages 2 0 R>>"
 #define PAGE "<</Type/Page/MediaBox[0 0 100 100]>>"
+
+static void compare_walks(const char *const *objs, int n, int first)
+{
+	compare_walks_as(objs, n, first, 0);
+	compare_walks_as(objs, n, first, 1);
+}
+
+/* page_plain_names() of object 2 when it is body. */
+static int plain_names_of(const char *body)
+{
+	static char pdf[PDF_MAX_LEN];
+	const char *o[] = {"<</Type/Catalog/Pages 2 0 R>>", body};
+	fz_context *ctx = fz_new_context(NULL, NULL, FZ_STORE_DEFAULT);
+	fz_stream *stm;
+	pdf_document *doc;
+	pdf_obj *ref;
+	size_t len = make_pdf(pdf, sizeof(pdf), o, 2);
+	int names;
+
+	assert_non_null(ctx);
+	fz_set_warning_callback(ctx, NULL, NULL);
+	fz_set_error_callback(ctx, NULL, NULL);
+	stm = fz_open_memory(ctx, (const unsigned char *)pdf, len);
+	doc = pdf_open_document_with_stream(ctx, stm);
+	ref = pdf_new_indirect(ctx, doc, 2, 0);
+	names = page_plain_names(ctx, doc, (const unsigned char *)pdf, len, ref);
+	pdf_drop_obj(ctx, ref);
+	pdf_drop_document(ctx, doc);
+	fz_drop_stream(ctx, stm);
+	fz_drop_context(ctx);
+	return names;
+}
+
+static void plain_names_reads_only_plain_bytes(void **state)
+{
+	(void)state;
+	/* plain: the names that matter, at any depth */
+	assert_int_equal(plain_names_of("<</Type/Page/MediaBox[0 0 595.3 842]/Parent 1 0 R>>"), 0);
+	assert_int_equal(plain_names_of("<</Type /Page /Annots [3 0 R] /Rotate -90>>"), PAGE_HAS_ANNOTS);
+	assert_int_equal(plain_names_of("<</Type/Pages/Kids[]/Count 0>>"), PAGE_HAS_KIDS | PAGE_HAS_PAGES);
+	assert_int_equal(plain_names_of("<</Resources<</XObject<</Kids 1 0 R>>>>/ID<0a1B 2c>/X true>>"),
+			 PAGE_HAS_KIDS);
+	assert_int_equal(plain_names_of("<</Annotsx 1/XAnnots 2/F1.a-b+c null>>"), 0);
+	/* anything else: only parsing can tell */
+	assert_int_equal(plain_names_of("<</Type/Page/Ann#6Fts[3 0 R]>>"), -1);      /* escape */
+	assert_int_equal(plain_names_of("<</Type/Page/T(/Annots)>>"), -1);          /* string */
+	assert_int_equal(plain_names_of("<</Type/Page % /Annots\n>>"), -1);         /* comment */
+	assert_int_equal(plain_names_of("<</Type/Page/Contents<0g>>>"), -1);        /* bad hex */
+	assert_int_equal(plain_names_of("<</Length 0>>stream\n\nendstream"), -1);  /* stream */
+	assert_int_equal(plain_names_of("<</Type/Page>> <</Annots[]>>"), -1);      /* two objects */
+	assert_int_equal(plain_names_of("<</Type/Page/X{}>>"), -1);
+	assert_int_equal(plain_names_of("<</Type/Page/N\xe9>>"), -1);               /* non-ASCII name */
+	assert_int_equal(plain_names_of("<</Type/Page/X foo>>"), -1);                /* unknown keyword */
+	assert_int_equal(plain_names_of("[/Annots]"), -1);                          /* not a dictionary */
+	assert_int_equal(plain_names_of("<</Type/Page/MediaBox[0 0 1 1]"), -1);     /* unterminated */
+	assert_int_equal(plain_names_of("<</Type/Page]>>"), -1);
+}
+
+static void walk_matches_lookup_when_names_are_spelt_oddly(void **state)
+{
+	/* escaped, commented and stringy nodes and pages: MuPDF decides */
+	const char *o[] = {CAT, "<</Type/Pages/Count 5/Kids[3 0 R 4 0 R 6 0 R 7 0 R]>>",
+			   "<</Type/P#61ges/Count 1/Kids[5 0 R]>>", "<</K#69ds[5 0 R]/Count 1>>", PAGE,
+			   "<</Type/Page/T(/Kids [5 0 R])>>",
+			   "<</Type/Pages % /Type/Page\n/Count 1/Kids[5 0 R]>>"};
+
+	(void)state;
+	compare_walks(o, 7, 0);
+}
+
 
 static void walk_matches_lookup_on_flat_tree(void **state)
 {
@@ -196,6 +271,8 @@ int main(void)
 		cmocka_unit_test(walk_matches_lookup_on_cycles_and_empty_nodes),
 		cmocka_unit_test(walk_matches_lookup_on_deep_tree),
 		cmocka_unit_test(walk_matches_lookup_when_asked_out_of_order),
+		cmocka_unit_test(walk_matches_lookup_when_names_are_spelt_oddly),
+		cmocka_unit_test(plain_names_reads_only_plain_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -668,10 +668,66 @@ static void verify_rejects_stream_completed_by_a_later_update(void **state)
 	}
 }
 
+/* A signature widget that /AcroForm /Fields does not list, on page 2 of 3,
+ * whose page spells /Annots as annots_key. */
+static size_t build_unlisted_doc(char *d, const char *annots_key)
+{
+	size_t o[8], at = 0, xref;
+	int k;
+
+	at = put(d, at, "%%PDF-1.7\n");
+	o[1] = at;
+	at = put(d, at, "1 0 obj\n<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[]>>>>\nendobj\n");
+	o[2] = at;
+	at = put(d, at, "2 0 obj\n<</Type/Pages/Count 3/Kids[3 0 R 4 0 R 5 0 R]>>\nendobj\n");
+	o[3] = at;
+	at = put(d, at, "3 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 300]>>\nendobj\n");
+	o[4] = at;
+	at = put(d, at, "4 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 300]/%s[6 0 R]>>\nendobj\n",
+		 annots_key);
+	o[5] = at;
+	at = put(d, at, "5 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 300]>>\nendobj\n");
+	o[6] = at;
+	at = put(d, at, "6 0 obj\n<</FT/Sig/T(hidden)/V 7 0 R/Type/Annot/Subtype/Widget/Rect[10 10 60 60]"
+		 "/F 4>>\nendobj\n");
+	o[7] = at;
+	at = put(d, at, "7 0 obj\n<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached"
+		 "/ByteRange[0 10 20 30]/Contents<3000>>>\nendobj\n");
+	xref = at;
+	at = put(d, at, "xref\n0 8\n0000000000 65535 f \n");
+	for (k = 1; k <= 7; k++)
+		at = put(d, at, "%010zu 00000 n \n", o[k]);
+	at = put(d, at, "trailer\n<</Size 8/Root 1 0 R>>\nstartxref\n%zu\n%%%%EOF\n", xref);
+	return at;
+}
+
+/* Widgets outside /Fields are found however the page spells /Annots: the
+ * plain-bytes shortcut of the page walk never hides one. */
+static void verify_finds_unlisted_signature_widgets(void **state)
+{
+	static char doc[SPAN_DOC_CAP];
+	static const char *const keys[] = {"Annots", "Ann#6Fts", "#41nnots"};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		size_t n = build_unlisted_doc(doc, keys[k]);
+		es_report r = {0};
+		es_err err = ES_ERR_INIT;
+
+		assert_int_equal(es_pdf_verify_mem(&r, (const unsigned char *)doc, n, NULL, &err), 0);
+		assert_int_equal(r.nsigs, 1);
+		assert_int_equal(r.sigs[0].page, 2);
+		assert_int_equal(r.verdict, ES_TOTAL_FAILED);
+		es_report_clear(&r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(manifest_vectors_meet_expectations),
+		cmocka_unit_test(verify_finds_unlisted_signature_widgets),
 		cmocka_unit_test(original_is_intact),
 		cmocka_unit_test(verify_detects_byte_flipped_in_signed_range),
 		cmocka_unit_test(verify_rejects_truncated_file),
