@@ -29,7 +29,6 @@ int cmd_verify(cli_ctx *c, int argc, char **argv)
 		{"json", no_argument, 0, 'j'}, {"trust", required_argument, 0, 't'},
 		{"lang", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 	STACK_OF(X509) *trust = sk_X509_new_null();
-	es_platform *p = NULL;
 	es_report r = {0};
 	es_err err = ES_ERR_INIT;
 	char *out = NULL;
@@ -75,10 +74,7 @@ int cmd_verify(cli_ctx *c, int argc, char **argv)
 		return cli_usage("verify needs a FILE; see 'eseal verify --help'");
 	}
 	dir = es_data_dir(c->data_dir);
-	/* Anyone may verify: the platform's roots are used only when the data dir exists. */
-	if (es_platform_open(&p, dir, NULL) < 0)
-		p = NULL;
-	rc = es_verify_path(&r, p, argv[optind], trust, &err);
+	rc = es_verify_path_in(&r, dir, argv[optind], trust, &err);
 	if (rc < 0) {
 		rc = cli_fail(&err);
 		goto out;
@@ -99,7 +95,6 @@ int cmd_verify(cli_ctx *c, int argc, char **argv)
 out:
 	free(out);
 	es_report_clear(&r);
-	es_platform_close(p);
 	sk_X509_pop_free(trust, X509_free);
 	return rc;
 }

@@ -80,6 +80,11 @@ int main(int argc, char **argv)
 	}
 	if (c.lang == NULL)
 		c.lang = default_lang();
+	/* The process ends right after the command: OpenSSL's exit-time cleanup
+	 * (freeing every provider table, ≈ 0.8 M instructions) would only give
+	 * memory back to a process about to disappear.  Keys are cleansed where
+	 * they are freed, not by this handler. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
 		if (strcmp(argv[i], commands[k].name) == 0)
 			return commands[k].fn(&c, argc - i, argv + i);

@@ -7,6 +7,7 @@ set -eu
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
 libssl-dev openssl libmupdf-dev mupdf-tools libfreetype-dev libharfbuzz-dev
 libjbig2dec0-dev libjpeg-dev libopenjp2-7-dev libgumbo-dev libmujs-dev zlib1g-dev
+libpng-dev libbrotli-dev libbz2-dev
 libzip-dev libxml2-dev libsqlite3-dev sqlite3 libpq-dev libmicrohttpd-dev libjansson-dev
 libargon2-dev liboath-dev libcurl4-openssl-dev libcmocka-dev
 fonts-noto-cjk poppler-utils qpdf curl libnss3-tools unzip zip jq python3"

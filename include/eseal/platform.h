@@ -163,6 +163,14 @@ int es_render_page(const char *path, int page, int dpi, unsigned char **png, siz
  * roots (when p != NULL) plus extra anchors. */
 int es_verify_path(es_report *r, es_platform *p, const char *path,
 		   STACK_OF(X509) *extra_anchors, es_err *err);
+/** es_verify_path() for a one-shot command with data directory dir (NULL,
+ * or a directory that is not one: no platform roots).  The anchors and CRLs
+ * come from the directory's trust file while it is current (written by an
+ * earlier verification, removed by every change of the revocations, at
+ * most an hour old), else from its store, which the file is then refreshed
+ * from: no SQLite is opened in the common case. */
+int es_verify_path_in(es_report *r, const char *dir, const char *path,
+		      STACK_OF(X509) *extra_anchors, es_err *err);
 /** es_verify_path() on bytes in memory (an upload): nothing is written to disk. */
 int es_verify_mem(es_report *r, es_platform *p, const unsigned char *data, size_t len,
 		  STACK_OF(X509) *extra_anchors, es_err *err);

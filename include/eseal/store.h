@@ -156,6 +156,18 @@ int es_store_revocation_add(es_store *st, const char *family, const char *serial
 int es_store_revocation_generation(es_store *st, int64_t *out, es_err *err);
 /** Remove an entry (a suspended certificate put back in service). */
 int es_store_revocation_remove(es_store *st, const char *family, const char *serial_hex, es_err *err);
+
+/** The file beside the store where one-shot verifiers keep the trust
+ * anchors and CRLs they read from it (src/core/trust_cache.c): the store's
+ * path + ES_STORE_TRUST_SUFFIX.  Adding or removing a revocation removes it
+ * before and after its transaction, holding the data directory locked. */
+#define ES_STORE_TRUST_SUFFIX "-trust"
+const char *es_store_trust_path(const es_store *st);
+/** A shared lock for writing that file: an fd (give it to
+ * es_store_trust_unlock), or -1 while a change of the revocations holds the
+ * directory (then write nothing).  Never waits. */
+int es_store_trust_lock_shared(es_store *st);
+void es_store_trust_unlock(int fd);
 int es_store_revocation_list(es_store *st, const char *family,
 			     es_revocation_row **rows, size_t *n, es_err *err);
 void es_revocation_row_clear(es_revocation_row *r);

@@ -81,6 +81,20 @@ size_t es_core_seal_keys_cached(es_platform *p);
 int es_platform_verify_inputs(es_platform *p, unsigned fams, STACK_OF(X509) *anchors,
 			      STACK_OF(X509_CRL) *crls, es_err *err);
 
+/* A CRL made by the platform is reused this long (and while the revocations
+ * stay as they were). */
+#define ES_CRL_CACHE_SECS 3600
+
+/* The one-shot verifier's trust file (<data>/eseal.db-trust,
+ * src/core/trust_cache.c).  Read: 1 with the anchors and CRLs of every
+ * family in fams pushed onto anchors and crls, when the file is intact,
+ * current and has them all; else 0 and nothing pushed.  Write: from what
+ * es_platform_verify_inputs() just loaded for fams, unless the revocations
+ * changed meanwhile or are changing; best effort. */
+int es_trust_cache_read(const char *dir, unsigned fams, STACK_OF(X509) *anchors,
+			STACK_OF(X509_CRL) *crls);
+void es_trust_cache_write(es_platform *p, unsigned fams);
+
 /* Index of a family in fam[]. */
 static inline int es_fam_index(es_alg alg) { return alg == ES_ALG_SM2 ? 0 : 1; }
 

@@ -37,6 +37,17 @@ static int db_path(char *buf, size_t cap, const char *dir, const char *file, es_
 	return 0;
 }
 
+/* Remove SQLite's -wal and -shm files of the store at db. */
+static void unlink_sidecars(const char *db)
+{
+	char side[PATH_MAX];
+
+	if (snprintf(side, sizeof(side), "%s-wal", db) < (int)sizeof(side))
+		(void)unlink(side);
+	if (snprintf(side, sizeof(side), "%s-shm", db) < (int)sizeof(side))
+		(void)unlink(side);
+}
+
 static const char *fam_prefix(es_alg alg)
 {
 	return es_alg_name(alg);
@@ -172,7 +183,10 @@ int es_platform_init(const char *dir, const es_init_opts *o, es_err *err)
 		goto fail;
 	es_store_close(st);
 	st = NULL;
-	/* The WAL is checkpointed on close; only then publish the store. */
+	/* The WAL is checkpointed on close; only then publish the store.  Its
+	 * emptied log and index (kept between processes) belong to the name
+	 * it had. */
+	unlink_sidecars(tmpdb);
 	chmod(tmpdb, 0600);
 	if (rename(tmpdb, db) != 0) {
 		rc = es_err_set(err, ES_EIO, "cannot create %s: %s", db, strerror(errno));
@@ -183,6 +197,7 @@ int es_platform_init(const char *dir, const es_init_opts *o, es_err *err)
 fail:
 	es_store_close(st);
 	unlink(tmpdb);
+	unlink_sidecars(tmpdb);
 	if (!had_kek)
 		unlink(kekpath);
 	OPENSSL_cleanse(kek, sizeof(kek));
@@ -334,7 +349,6 @@ int es_platform_maker(es_platform *p, X509 **cert, EVP_PKEY **key, es_err *err)
 	return 0;
 }
 
-#define ES_CRL_CACHE_SECS 3600
 #define CRL_STORED_HEAD 16 /* revocation generation + time made, 8 bytes each, big-endian */
 
 static void put_be64(unsigned char *b, uint64_t v)

@@ -43,26 +43,21 @@ static file_type sniff(const char *path)
 	return sniff_bytes(b, n);
 }
 
-/* Trust anchors and CRLs for a file of type ft: the platform's (a PDF needs
- * only the P-256 family; OFD and seals bring SM2 objects and the P-256 TSA)
- * and the caller's extra anchors. */
-static int verify_inputs(es_platform *p, file_type ft, STACK_OF(X509) *extra_anchors,
-			 STACK_OF(X509) **anchors, STACK_OF(X509_CRL) **crls, es_err *err)
+/* The key families a file of type ft needs: a PDF only P-256; OFD and seals
+ * bring SM2 objects and the P-256 TSA. */
+static unsigned fams_for(file_type ft)
 {
-	int i, rc;
+	return ft == FT_PDF ? 1u << es_fam_index(ES_ALG_P256) : (1u << ES_FAMILIES) - 1;
+}
 
-	*crls = sk_X509_CRL_new_null();
-	*anchors = sk_X509_new_null();
-	if (*anchors == NULL || *crls == NULL)
-		return es_err_set(err, ES_ENOMEM, "out of memory");
-	if (p != NULL &&
-	    (rc = es_platform_verify_inputs(p, ft == FT_PDF ? 1u << es_fam_index(ES_ALG_P256) :
-					    (1u << ES_FAMILIES) - 1, *anchors, *crls, err)) < 0)
-		return rc;
-	for (i = 0; extra_anchors && i < sk_X509_num(extra_anchors); i++) {
-		X509 *c = sk_X509_value(extra_anchors, i);
+static int push_extra(STACK_OF(X509) *anchors, STACK_OF(X509) *extra, es_err *err)
+{
+	int i;
 
-		if (!sk_X509_push(*anchors, c))
+	for (i = 0; extra && i < sk_X509_num(extra); i++) {
+		X509 *c = sk_X509_value(extra, i);
+
+		if (!sk_X509_push(anchors, c))
 			return es_err_set(err, ES_ENOMEM, "out of memory");
 		X509_up_ref(c);
 	}
@@ -71,21 +66,13 @@ static int verify_inputs(es_platform *p, file_type ft, STACK_OF(X509) *extra_anc
 
 static const char *const type_name[] = {"", "pdf", "ofd", "seal"};
 
-/* Either path or (data, len). */
-static int verify_any(es_report *r, es_platform *p, const char *path, const unsigned char *data,
-		      size_t len, STACK_OF(X509) *extra_anchors, es_err *err)
+/* Verify path or (data, len), of type ft, with these trust inputs. */
+static int verify_with(es_report *r, file_type ft, const char *path, const unsigned char *data,
+		       size_t len, STACK_OF(X509) *anchors, STACK_OF(X509_CRL) *crls, es_err *err)
 {
 	es_verify_opts o = ES_VERIFY_OPTS_INIT;
-	STACK_OF(X509) *anchors = NULL;
-	STACK_OF(X509_CRL) *crls = NULL;
-	file_type ft = path ? sniff(path) : sniff_bytes(data, len);
 	int rc;
 
-	if (ft == FT_UNKNOWN)
-		return es_err_set(err, ES_EFORMAT, "%s is not a PDF, OFD or seal (.esl) file",
-				  path ? path : "the file");
-	if ((rc = verify_inputs(p, ft, extra_anchors, &anchors, &crls, err)) < 0)
-		goto out;
 	o.anchors = anchors;
 	o.crls = crls;
 	switch (ft) {
@@ -104,6 +91,44 @@ static int verify_any(es_report *r, es_platform *p, const char *path, const unsi
 		rc = path != NULL ? es_file_sha256(r->file_sha256, path, err)
 				  : es_sha256_hex(r->file_sha256, data, len, err);
 	}
+	return rc;
+}
+
+static int sniff_checked(file_type *ft, const char *path, const unsigned char *data, size_t len,
+			 es_err *err)
+{
+	*ft = path ? sniff(path) : sniff_bytes(data, len);
+	if (*ft == FT_UNKNOWN)
+		return es_err_set(err, ES_EFORMAT, "%s is not a PDF, OFD or seal (.esl) file",
+				  path ? path : "the file");
+	return 0;
+}
+
+/* Either path or (data, len).  Trust: the platform's anchors and CRLs of the
+ * families the file needs (p may be NULL) and the caller's extra anchors;
+ * keep_cache: refresh the data directory's trust file from them. */
+static int verify_any(es_report *r, es_platform *p, const char *path, const unsigned char *data,
+		      size_t len, STACK_OF(X509) *extra_anchors, int keep_cache, es_err *err)
+{
+	STACK_OF(X509) *anchors = sk_X509_new_null();
+	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+	file_type ft;
+	int rc;
+
+	if ((rc = sniff_checked(&ft, path, data, len, err)) < 0)
+		goto out;
+	if (anchors == NULL || crls == NULL) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (p != NULL) {
+		if ((rc = es_platform_verify_inputs(p, fams_for(ft), anchors, crls, err)) < 0)
+			goto out;
+		if (keep_cache)
+			es_trust_cache_write(p, fams_for(ft));
+	}
+	if ((rc = push_extra(anchors, extra_anchors, err)) == 0)
+		rc = verify_with(r, ft, path, data, len, anchors, crls, err);
 out:
 	sk_X509_pop_free(anchors, X509_free);
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
@@ -115,13 +140,46 @@ int es_verify_path(es_report *r, es_platform *p, const char *path,
 {
 	if (!es_path_exists(path))
 		return es_err_set(err, ES_ENOTFOUND, "%s does not exist", path);
-	return verify_any(r, p, path, NULL, 0, extra_anchors, err);
+	return verify_any(r, p, path, NULL, 0, extra_anchors, 0, err);
+}
+
+int es_verify_path_in(es_report *r, const char *dir, const char *path,
+		      STACK_OF(X509) *extra_anchors, es_err *err)
+{
+	STACK_OF(X509) *anchors = NULL;
+	STACK_OF(X509_CRL) *crls = NULL;
+	es_platform *p = NULL;
+	file_type ft;
+	int rc;
+
+	if (!es_path_exists(path))
+		return es_err_set(err, ES_ENOTFOUND, "%s does not exist", path);
+	if ((rc = sniff_checked(&ft, path, NULL, 0, err)) < 0)
+		return rc;
+	anchors = sk_X509_new_null();
+	crls = sk_X509_CRL_new_null();
+	if (anchors == NULL || crls == NULL) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+	} else if (dir != NULL && es_trust_cache_read(dir, fams_for(ft), anchors, crls) == 1) {
+		if ((rc = push_extra(anchors, extra_anchors, err)) == 0)
+			rc = verify_with(r, ft, path, NULL, 0, anchors, crls, err);
+	} else {
+		/* Anyone may verify: the platform's roots count only where the
+		 * data directory exists. */
+		if (dir == NULL || es_platform_open(&p, dir, NULL) < 0)
+			p = NULL;
+		rc = verify_any(r, p, path, NULL, 0, extra_anchors, 1, err);
+		es_platform_close(p);
+	}
+	sk_X509_pop_free(anchors, X509_free);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	return rc;
 }
 
 int es_verify_mem(es_report *r, es_platform *p, const unsigned char *data, size_t len,
 		  STACK_OF(X509) *extra_anchors, es_err *err)
 {
-	return verify_any(r, p, NULL, data, len, extra_anchors, err);
+	return verify_any(r, p, NULL, data, len, extra_anchors, 0, err);
 }
 
 int es_audit_verify(es_platform *p, int64_t *bad_id, size_t *count, char *why, size_t why_cap, es_err *err)

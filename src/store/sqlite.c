@@ -1,11 +1,15 @@
 /* SQLite implementation of the eseal store.
  * SPDX-License-Identifier: AGPL-3.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <openssl/evp.h>
 #include "eseal/store.h"
@@ -231,6 +235,9 @@ int es_store_open(es_store **out, const char *path, int create, es_err *err)
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
+	st->trust_fd = -1;
+	if ((st->trust_path = malloc(strlen(path) + sizeof(ES_STORE_TRUST_SUFFIX))) != NULL)
+		sprintf(st->trust_path, "%s%s", path, ES_STORE_TRUST_SUFFIX);
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		rc = es_err_set(err, ES_ESTORE, "cannot open store %s: %s", path,
 				st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -256,6 +263,82 @@ fail:
 	return rc;
 }
 
+/* ---- the verifiers' trust file (<store>-trust) ----
+ *
+ * `eseal verify` keeps the anchors and CRLs it read from the store in a file
+ * beside it, so that the next one-shot verification need not open SQLite
+ * (src/core/trust_cache.c).  It must never outlive a change of the
+ * revocations: such a change locks the data directory exclusively (flock),
+ * removes the file before it commits and again after, and a verifier writes
+ * the file only under a shared lock, taken without waiting, after checking
+ * that the revocations are still those it read.  So a file written from the
+ * state before a change is either removed by it or never written; a crash
+ * releases the lock with the process. */
+
+static int trust_dir_fd(const es_store *st)
+{
+	char dir[PATH_MAX];
+	const char *slash;
+	size_t n;
+
+	if (st->trust_path == NULL)
+		return -1;
+	slash = strrchr(st->trust_path, '/');
+	n = slash == NULL ? 0 : slash == st->trust_path ? 1 : (size_t)(slash - st->trust_path);
+	if (n >= sizeof(dir))
+		return -1;
+	if (n == 0)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)n, st->trust_path);
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+void st_trust_change_begin(es_store *st)
+{
+	if (st->trust_changing || st->trust_path == NULL)
+		return;
+	st->trust_changing = 1;
+	st->trust_fd = trust_dir_fd(st);
+	if (st->trust_fd >= 0)
+		while (flock(st->trust_fd, LOCK_EX) != 0 && errno == EINTR)
+			;
+	(void)unlink(st->trust_path);  /* even without the lock: it must go */
+}
+
+void st_trust_change_end(es_store *st)
+{
+	if (!st->trust_changing)
+		return;
+	(void)unlink(st->trust_path);
+	if (st->trust_fd >= 0)
+		close(st->trust_fd);  /* releases the lock */
+	st->trust_fd = -1;
+	st->trust_changing = 0;
+}
+
+const char *es_store_trust_path(const es_store *st)
+{
+	return st->trust_path ? st->trust_path : "";
+}
+
+int es_store_trust_lock_shared(es_store *st)
+{
+	int fd = st->trust_changing ? -1 : trust_dir_fd(st);
+
+	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+void es_store_trust_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 void es_store_close(es_store *st)
 {
 	size_t i;
@@ -264,6 +347,8 @@ void es_store_close(es_store *st)
 		return;
 	if (st->in_tx)
 		es_store_rollback(st);
+	st_trust_change_end(st);
+	free(st->trust_path);
 	for (i = 0; i < st->ncache; i++)
 		sqlite3_finalize(st->cache[i].stmt);
 	free(st->cache);
@@ -291,6 +376,7 @@ int es_store_begin(es_store *st, es_err *err)
 static void tx_end(es_store *st)
 {
 	st->in_tx = 0;
+	st_trust_change_end(st);
 	if (st->auto_write == NULL)
 		wlock_give(st);
 }

@@ -40,16 +40,19 @@ int es_store_revocation_add(es_store *st, const char *family, const char *serial
 	int64_t gen;
 	int rc;
 
+	st_trust_change_begin(st);
 	if ((rc = st_prep(st, &s, "INSERT OR IGNORE INTO revocations(family, serial, revoked_at, reason)"
-			       " VALUES (?,?,?,?)", err)) < 0)
-		return rc;
-	st_bind_text(s, 1, family);
-	st_bind_text(s, 2, serial_hex);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)when);
-	sqlite3_bind_int(s, 4, reason);
-	if ((rc = st_step_done(st, s, "revocation", err)) < 0)
-		return rc;
-	return es_store_next_serial(st, ES_REVOCATION_GENERATION, &gen, err);
+			       " VALUES (?,?,?,?)", err)) == 0) {
+		st_bind_text(s, 1, family);
+		st_bind_text(s, 2, serial_hex);
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)when);
+		sqlite3_bind_int(s, 4, reason);
+		if ((rc = st_step_done(st, s, "revocation", err)) == 0)
+			rc = es_store_next_serial(st, ES_REVOCATION_GENERATION, &gen, err);
+	}
+	if (!st->in_tx)
+		st_trust_change_end(st);  /* committed (or not) already */
+	return rc;
 }
 
 int es_store_revocation_remove(es_store *st, const char *family, const char *serial_hex, es_err *err)
@@ -58,13 +61,16 @@ int es_store_revocation_remove(es_store *st, const char *family, const char *ser
 	int64_t gen;
 	int rc;
 
-	if ((rc = st_prep(st, &s, "DELETE FROM revocations WHERE family = ? AND serial = ?", err)) < 0)
-		return rc;
-	st_bind_text(s, 1, family);
-	st_bind_text(s, 2, serial_hex);
-	if ((rc = st_step_done(st, s, "revocation", err)) < 0)
-		return rc;
-	return es_store_next_serial(st, ES_REVOCATION_GENERATION, &gen, err);
+	st_trust_change_begin(st);
+	if ((rc = st_prep(st, &s, "DELETE FROM revocations WHERE family = ? AND serial = ?", err)) == 0) {
+		st_bind_text(s, 1, family);
+		st_bind_text(s, 2, serial_hex);
+		if ((rc = st_step_done(st, s, "revocation", err)) == 0)
+			rc = es_store_next_serial(st, ES_REVOCATION_GENERATION, &gen, err);
+	}
+	if (!st->in_tx)
+		st_trust_change_end(st);
+	return rc;
 }
 
 static void rev_from(sqlite3_stmt *s, es_revocation_row *r)

@@ -25,7 +25,15 @@ struct es_store {
 	struct st_wlock *wlock;    /* shared by every es_store of this file in the process */
 	int wlocked;               /* this connection holds wlock */
 	sqlite3_stmt *auto_write;  /* autocommit write statement holding wlock until released */
+	char *trust_path;          /* <store>-trust: verifiers' copy of the trust inputs */
+	int trust_changing;        /* revocations changing in this connection's transaction */
+	int trust_fd;              /* data directory, locked exclusively meanwhile; or -1 */
 };
+
+/* The revocations are about to change: lock out writers of the trust file
+ * and remove it (again when the change is over: st_trust_change_end). */
+void st_trust_change_begin(es_store *st);
+void st_trust_change_end(es_store *st);
 
 /* Statement helpers shared by the store's SQL files (src/store/sqlite.c). */
 int st_db_err(es_store *st, es_err *err, const char *what);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <openssl/evp.h>
 #include "eseal/platform.h"
 #include "eseal/report.h"
 #include "eseal/store.h"
@@ -121,10 +123,161 @@ static void revocation_shows_although_crls_are_cached(void **state)
 	}
 }
 
+static es_verdict verify_in(const char *data, const char *path, char *revocation, size_t cap)
+{
+	es_report r = {0};
+	es_verdict v;
+
+	assert_int_equal(es_verify_path_in(&r, data, path, NULL, NULL), 0);
+	es_report_finish(&r);
+	assert_true(r.nsigs >= 1);
+	snprintf(revocation, cap, "%s", r.sigs[0].revocation);
+	v = r.verdict;
+	es_report_clear(&r);
+	return v;
+}
+
+static int exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static void rewrite(const char *path, size_t at, unsigned char x, int rehash)
+{
+	unsigned char b[8192];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	n = fread(b, 1, sizeof(b), f);
+	fclose(f);
+	assert_true(n > at + 32 && n < sizeof(b));
+	b[at] ^= x;
+	if (rehash)
+		assert_int_equal(EVP_Digest(b, n - 32, b + n - 32, NULL, EVP_sha256(), NULL), 1);
+	write_file(path, b, n);
+}
+
+/* `eseal verify` (es_verify_path_in) reads the anchors and CRLs from the
+ * data directory's trust file; a change of the revocations removes it, and
+ * a damaged or stale one is never used. */
+static void trust_file_serves_until_revocations_change(void **state)
+{
+	char dir[] = "/tmp/es-core-XXXXXX", data[64], in[80], out[80], rev[16], code[32];
+	char db[96], moved[96], trust[96];
+	const char *roles[] = {"seal-keeper"};
+	es_user_new u = {0};
+	es_apply_req a = {0};
+	es_sign_req s = ES_SIGN_REQ_INIT;
+	es_sign_result res;
+	es_platform *p = NULL;
+	es_store *st2 = NULL;
+	unsigned char *pdf = NULL;
+	size_t len = 0;
+	int64_t org = 0, uid = 0, app = 0;
+	es_err err = ES_ERR_INIT;
+	int fd;
+
+	(void)state;
+	setenv("ESEAL_ARGON2_M_KIB", "1024", 1);
+	setenv("ESEAL_ARGON2_T", "1", 1);
+	assert_non_null(mkdtemp(dir));
+	snprintf(data, sizeof(data), "%s/d", dir);
+	snprintf(in, sizeof(in), "%s/in.pdf", dir);
+	snprintf(out, sizeof(out), "%s/out.pdf", dir);
+	snprintf(db, sizeof(db), "%s/eseal.db", data);
+	snprintf(moved, sizeof(moved), "%s/away.db", dir);
+	snprintf(trust, sizeof(trust), "%s/eseal.db" ES_STORE_TRUST_SUFFIX, data);
+	assert_int_equal(es_platform_init(data, NULL, &err), 0);
+	assert_int_equal(es_platform_open(&p, data, &err), 0);
+	assert_int_equal(es_org_add(p, "测试有限公司", "91330106MA2B3C4D5D", NULL, NULL, &org, &err), 0);
+	u.login = "keeper";
+	u.name = "张三";
+	u.id_number = "11010519491231002X";
+	u.org_id = org;
+	u.roles = roles;
+	u.nroles = 1;
+	u.password = "correct horse battery";
+	assert_int_equal(es_user_add(p, &u, NULL, &uid, &err), 0);
+	a.owner_kind = "org";
+	a.owner_org_id = org;
+	a.kind = "company";
+	assert_int_equal(es_seal_apply(p, &a, &app, &err), 0);
+	assert_int_equal(es_seal_review(p, app, 1, NULL, NULL, code, &err), 0);
+	assert_int_equal(es_platform_seal_render(p, code, "pdf", &pdf, &len, &err), 0);
+	write_file(in, pdf, len);
+	s.seal_code = code;
+	s.login = "keeper";
+	s.password = "correct horse battery";
+	s.in_path = in;
+	s.out_path = out;
+	s.x_mm = 20;
+	s.y_mm = 20;
+	assert_int_equal(es_sign_document(p, &s, &res, &err), 0);
+
+	/* the first one-shot verification reads the store and writes the file */
+	assert_false(exists(trust));
+	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
+	assert_string_equal(rev, "good");
+	assert_true(exists(trust));
+	/* the next needs no store at all */
+	assert_int_equal(rename(db, moved), 0);
+	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
+	assert_string_equal(rev, "good");
+	/* a damaged file is not used: without the store, no trust */
+	rewrite(trust, 40, 0x01, 0);
+	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_INDETERMINATE);
+	assert_int_equal(rename(moved, db), 0);
+	/* with the store it is read again and the file made anew */
+	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
+	assert_int_equal(rename(db, moved), 0);
+	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
+	/* older than the CRL cache time (made 2 hours earlier, hash mended): unused */
+	rewrite(trust, 14, 0x1c, 1);
+	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_INDETERMINATE);
+	assert_int_equal(rename(moved, db), 0);
+	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
+	assert_true(exists(trust));
+
+	/* while a change of the revocations is under way the file is gone and
+	 * no verifier may write it; after the commit it is gone again */
+	assert_int_equal(es_store_open(&st2, db, 0, &err), 0);
+	assert_int_equal(es_store_begin(es_platform_store(p), &err), 0);
+	assert_int_equal(es_store_revocation_add(es_platform_store(p), "p256", "0102", 1, 0, &err), 0);
+	assert_false(exists(trust));
+	assert_int_equal(es_store_trust_lock_shared(st2), -1);
+	es_store_rollback(es_platform_store(p));
+	assert_true((fd = es_store_trust_lock_shared(st2)) >= 0);
+	es_store_trust_unlock(fd);
+	es_store_close(st2);
+
+	/* a suspension shows in the next one-shot verification */
+	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
+	assert_true(exists(trust));
+	assert_int_equal(es_seal_change_state(p, code, "suspend", "保管人休假", NULL, &err), 0);
+	assert_false(exists(trust));
+	verify_in(data, out, rev, sizeof(rev));
+	assert_string_equal(rev, "revoked");
+	verify_in(data, out, rev, sizeof(rev));  /* from the new file */
+	assert_string_equal(rev, "revoked");
+	assert_int_equal(es_seal_change_state(p, code, "resume", "已交接", NULL, &err), 0);
+	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
+	assert_string_equal(rev, "good");
+
+	free(pdf);
+	es_platform_close(p);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(revocation_shows_although_crls_are_cached),
+		cmocka_unit_test(trust_file_serves_until_revocations_change),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
