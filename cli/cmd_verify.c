@@ -1,10 +1,11 @@
 /* eseal verify.  SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/pem.h>
 #include "eseal/verify.h"
 #include "cli.h"
-
 
 /* Load one PEM or DER certificate. */
 static X509 *load_cert(const char *path)
@@ -21,6 +22,18 @@ static X509 *load_cert(const char *path)
 	}
 	fclose(f);
 	return c;
+}
+
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "eseal: the file changed (it was cut short) while it was being "
+				  "verified; verify it again once nothing writes it\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nothing more to try */
+	}
+	_exit(EXIT_USAGE);
 }
 
 int cmd_verify(cli_ctx *c, int argc, char **argv)
@@ -74,7 +87,11 @@ int cmd_verify(cli_ctx *c, int argc, char **argv)
 		return cli_usage("verify needs a FILE; see 'eseal verify --help'");
 	}
 	dir = es_data_dir(c->data_dir);
-	rc = es_verify_path_in(&r, dir, argv[optind], trust, &err);
+	/* The file is mapped, not copied; should another process truncate it
+	 * meanwhile, reading the lost pages raises SIGBUS: say so and exit 2. */
+	signal(SIGBUS, on_sigbus);
+	rc = es_verify_path_in(&r, dir, argv[optind], trust, ES_VERIFY_MAP_INPUT, &err);
+	signal(SIGBUS, SIG_DFL);
 	if (rc < 0) {
 		rc = cli_fail(&err);
 		goto out;

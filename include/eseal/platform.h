@@ -170,7 +170,10 @@ int es_verify_path(es_report *r, es_platform *p, const char *path,
  * most an hour old), else from its store, which the file is then refreshed
  * from: no SQLite is opened in the common case. */
 int es_verify_path_in(es_report *r, const char *dir, const char *path,
-		      STACK_OF(X509) *extra_anchors, es_err *err);
+		      STACK_OF(X509) *extra_anchors, unsigned flags, es_err *err);
+/** es_verify_path_in() flag: map the file instead of reading it
+ * (es_verify_opts.map_input; the caller handles SIGBUS). */
+#define ES_VERIFY_MAP_INPUT 1u
 /** es_verify_path() on bytes in memory (an upload): nothing is written to disk. */
 int es_verify_mem(es_report *r, es_platform *p, const unsigned char *data, size_t len,
 		  STACK_OF(X509) *extra_anchors, es_err *err);

@@ -19,9 +19,14 @@ typedef struct es_verify_opts {
 	STACK_OF(X509_CRL) *crls;    /**< known CRLs (platform's own); may be NULL */
 	int online;                  /**< 1: fetch CRL/OCSP named in certificates */
 	time_t now;                  /**< 0: current time */
+	/** 1: read a PDF by mapping it (no copy: 21 MB in 2 ms instead of 6-25).
+	 * A file truncated by another process meanwhile then raises SIGBUS:
+	 * only for a caller that handles it (the CLI reports the file as
+	 * changed and exits 2). */
+	int map_input;
 } es_verify_opts;
 #define ES_VERIFY_OPTS_VERSION 1
-#define ES_VERIFY_OPTS_INIT {ES_VERIFY_OPTS_VERSION, NULL, NULL, 0, 0}
+#define ES_VERIFY_OPTS_INIT {ES_VERIFY_OPTS_VERSION, NULL, NULL, 0, 0, 0}
 
 /** Verify a PDF (strict PAdES + revision analysis).  src/verify. */
 int es_pdf_verify(es_report *r, const char *path, const es_verify_opts *o, es_err *err);

@@ -68,13 +68,15 @@ static const char *const type_name[] = {"", "pdf", "ofd", "seal"};
 
 /* Verify path or (data, len), of type ft, with these trust inputs. */
 static int verify_with(es_report *r, file_type ft, const char *path, const unsigned char *data,
-		       size_t len, STACK_OF(X509) *anchors, STACK_OF(X509_CRL) *crls, es_err *err)
+		       size_t len, STACK_OF(X509) *anchors, STACK_OF(X509_CRL) *crls, unsigned flags,
+		       es_err *err)
 {
 	es_verify_opts o = ES_VERIFY_OPTS_INIT;
 	int rc;
 
 	o.anchors = anchors;
 	o.crls = crls;
+	o.map_input = (flags & ES_VERIFY_MAP_INPUT) != 0;
 	switch (ft) {
 	case FT_PDF:
 		rc = path ? es_pdf_verify(r, path, &o, err) : es_pdf_verify_mem(r, data, len, &o, err);
@@ -108,7 +110,8 @@ static int sniff_checked(file_type *ft, const char *path, const unsigned char *d
  * families the file needs (p may be NULL) and the caller's extra anchors;
  * keep_cache: refresh the data directory's trust file from them. */
 static int verify_any(es_report *r, es_platform *p, const char *path, const unsigned char *data,
-		      size_t len, STACK_OF(X509) *extra_anchors, int keep_cache, es_err *err)
+		      size_t len, STACK_OF(X509) *extra_anchors, int keep_cache, unsigned flags,
+		      es_err *err)
 {
 	STACK_OF(X509) *anchors = sk_X509_new_null();
 	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
@@ -128,7 +131,7 @@ static int verify_any(es_report *r, es_platform *p, const char *path, const unsi
 			es_trust_cache_write(p, fams_for(ft));
 	}
 	if ((rc = push_extra(anchors, extra_anchors, err)) == 0)
-		rc = verify_with(r, ft, path, data, len, anchors, crls, err);
+		rc = verify_with(r, ft, path, data, len, anchors, crls, flags, err);
 out:
 	sk_X509_pop_free(anchors, X509_free);
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
@@ -140,11 +143,11 @@ int es_verify_path(es_report *r, es_platform *p, const char *path,
 {
 	if (!es_path_exists(path))
 		return es_err_set(err, ES_ENOTFOUND, "%s does not exist", path);
-	return verify_any(r, p, path, NULL, 0, extra_anchors, 0, err);
+	return verify_any(r, p, path, NULL, 0, extra_anchors, 0, 0, err);
 }
 
 int es_verify_path_in(es_report *r, const char *dir, const char *path,
-		      STACK_OF(X509) *extra_anchors, es_err *err)
+		      STACK_OF(X509) *extra_anchors, unsigned flags, es_err *err)
 {
 	STACK_OF(X509) *anchors = NULL;
 	STACK_OF(X509_CRL) *crls = NULL;
@@ -162,13 +165,13 @@ int es_verify_path_in(es_report *r, const char *dir, const char *path,
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 	} else if (dir != NULL && es_trust_cache_read(dir, fams_for(ft), anchors, crls) == 1) {
 		if ((rc = push_extra(anchors, extra_anchors, err)) == 0)
-			rc = verify_with(r, ft, path, NULL, 0, anchors, crls, err);
+			rc = verify_with(r, ft, path, NULL, 0, anchors, crls, flags, err);
 	} else {
 		/* Anyone may verify: the platform's roots count only where the
 		 * data directory exists. */
 		if (dir == NULL || es_platform_open(&p, dir, NULL) < 0)
 			p = NULL;
-		rc = verify_any(r, p, path, NULL, 0, extra_anchors, 1, err);
+		rc = verify_any(r, p, path, NULL, 0, extra_anchors, 1, flags, err);
 		es_platform_close(p);
 	}
 	sk_X509_pop_free(anchors, X509_free);
@@ -179,7 +182,7 @@ int es_verify_path_in(es_report *r, const char *dir, const char *path,
 int es_verify_mem(es_report *r, es_platform *p, const unsigned char *data, size_t len,
 		  STACK_OF(X509) *extra_anchors, es_err *err)
 {
-	return verify_any(r, p, NULL, data, len, extra_anchors, 0, err);
+	return verify_any(r, p, NULL, data, len, extra_anchors, 0, 0, err);
 }
 
 int es_audit_verify(es_platform *p, int64_t *bad_id, size_t *count, char *why, size_t why_cap, es_err *err)

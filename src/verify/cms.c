@@ -530,8 +530,7 @@ static int ess_check(es_report *r, es_sig_report *s, CMS_SignerInfo *si, X509 *s
 
 /* Signed attributes: content type, message digest, signature, ESS. */
 static int check_signed_attrs(es_report *r, es_sig_report *s, CMS_SignerInfo *si,
-			      X509 *signer, const unsigned char *md, unsigned int mdlen,
-			      cms_out *out, es_err *err)
+			      X509 *signer, cms_out *out, es_err *err)
 {
 	ASN1_OCTET_STRING *dg = CMS_signed_get0_data_by_OBJ(si,
 		OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING);
@@ -545,12 +544,13 @@ static int check_signed_attrs(es_report *r, es_sig_report *s, CMS_SignerInfo *si
 		      "签名属性 content-type 缺失或不是 id-data");
 		bad = 1;
 	}
-	if (dg == NULL || (unsigned int)ASN1_STRING_length(dg) != mdlen ||
-	    memcmp(ASN1_STRING_get0_data(dg), md, mdlen) != 0) {
-		vfind(r, s, ES_SEV_FAIL, "DIGEST_MISMATCH", err,
-		      "the signed bytes do not match the signed message digest (document changed)",
-		      "签名范围内的字节与签名摘要不符（文档已被修改）");
-		bad = 1;
+	/* compared with the digest of the signed bytes in cms_check_digest() */
+	out->digest_pending = 1;
+	out->want_len = 0;
+	if (dg != NULL && ASN1_STRING_length(dg) > 0 &&
+	    (size_t)ASN1_STRING_length(dg) <= sizeof(out->want)) {
+		out->want_len = (unsigned int)ASN1_STRING_length(dg);
+		memcpy(out->want, ASN1_STRING_get0_data(dg), out->want_len);
 	}
 	CMS_SignerInfo_set1_signer_cert(si, signer);
 	if (CMS_SignerInfo_verify(si) != 1) {
@@ -736,8 +736,6 @@ int cms_check(es_report *r, es_sig_report *s, const sig_input *in, cms_out *out,
 	CMS_SignerInfo *si;
 	X509 *signer;
 	const EVP_MD *md = NULL;
-	unsigned char dg[EVP_MAX_MD_SIZE];
-	unsigned int dglen = 0;
 	int bad;
 
 	out->crls = sk_X509_CRL_new_null();
@@ -766,13 +764,9 @@ int cms_check(es_report *r, es_sig_report *s, const sig_input *in, cms_out *out,
 	describe_signer(s, signer);
 	if (check_algorithms(r, s, si, signer, &md, err) < 0)
 		goto out;
-	if (digest_ranges(md, in, dg, &dglen) < 0) {
-		vfind(r, s, ES_SEV_INDET, "ALGORITHM_UNSUPPORTED", err,
-		      "cannot compute the digest of the signed bytes", "无法计算签名字节的摘要");
-		goto out;
-	}
+	out->md = md;
 	if (CMS_signed_get_attr_count(si) >= 0) {
-		bad = check_signed_attrs(r, s, si, signer, dg, dglen, out, err);
+		bad = check_signed_attrs(r, s, si, signer, out, err);
 	} else if (strcmp(in->subfilter, "ETSI.CAdES.detached") == 0) {
 		/* EN 319 142-1 §6.3: CAdES signatures always have signed attributes */
 		vfind(r, s, ES_SEV_FAIL, "SIGNED_ATTRS_MISSING", err,
@@ -792,6 +786,27 @@ out:
 	ERR_clear_error();
 	CMS_ContentInfo_free(cms);
 	return 0;
+}
+
+void cms_check_digest(es_report *r, es_sig_report *s, const sig_input *in, cms_out *out,
+		      es_err *err)
+{
+	unsigned char dg[EVP_MAX_MD_SIZE];
+	unsigned int dglen = 0;
+
+	if (!out->digest_pending)
+		return;
+	out->digest_pending = 0;
+	if (digest_ranges(out->md, in, dg, &dglen) < 0) {
+		vfind(r, s, ES_SEV_INDET, "ALGORITHM_UNSUPPORTED", err,
+		      "cannot compute the digest of the signed bytes", "无法计算签名字节的摘要");
+		out->crypto_ok = 0;
+	} else if (out->want_len != dglen || CRYPTO_memcmp(out->want, dg, dglen) != 0) {
+		vfind(r, s, ES_SEV_FAIL, "DIGEST_MISMATCH", err,
+		      "the signed bytes do not match the signed message digest (document changed)",
+		      "签名范围内的字节与签名摘要不符（文档已被修改）");
+		out->crypto_ok = 0;
+	}
 }
 
 static X509 *find_issuer(X509 *c, STACK_OF(X509) *a, STACK_OF(X509) *b, STACK_OF(X509) *d)

@@ -6,6 +6,7 @@
  * algorithm; the hash state is copied at each signature's gap start a, and
  * a signature's digest continues from that copy over [b, c) only.
  * SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <pthread.h>
 #include <string.h>
 #include <openssl/evp.h>
 #include "vint.h"
@@ -48,22 +49,14 @@ static int update(EVP_MD_CTX *c, const unsigned char *p, size_t n)
 	return 0;
 }
 
-/* The pass for md: states at every cut and at the end.  NULL on failure. */
-static struct rh_alg *pass(range_hasher *h, const EVP_MD *md)
+/* Hash the file into a: states at every cut and at the end (a->end stays
+ * NULL on failure). */
+static void fill(const range_hasher *h, struct rh_alg *a, const EVP_MD *md)
 {
-	struct rh_alg *a;
-	EVP_MD_CTX *c;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	size_t pos = 0;
-	int i, k;
+	int k;
 
-	for (i = 0; i < h->nalg; i++)
-		if (h->alg[i].type == EVP_MD_get_type(md))
-			return h->alg[i].end != NULL ? &h->alg[i] : NULL;
-	if (h->nalg >= RH_MAX_ALGS)
-		return NULL;
-	a = &h->alg[h->nalg++];
-	a->type = EVP_MD_get_type(md);
-	c = EVP_MD_CTX_new();
 	if (c == NULL || EVP_DigestInit_ex(c, md, NULL) != 1)
 		goto fail;
 	for (k = 0; k < h->ncut; k++) {
@@ -77,10 +70,59 @@ static struct rh_alg *pass(range_hasher *h, const EVP_MD *md)
 	if (update(c, h->file + pos, h->len - pos) < 0)
 		goto fail;
 	a->end = c;
-	return a;
+	return;
 fail:
 	EVP_MD_CTX_free(c);
+}
+
+static void *async_fill(void *arg)
+{
+	range_hasher *h = arg;
+
+	fill(h, &h->alg[0], EVP_sha256());
 	return NULL;
+}
+
+static void join(range_hasher *h)
+{
+	if (h->async) {
+		pthread_join(h->thread, NULL);
+		h->async = 0;
+	}
+}
+
+void rh_start_async(range_hasher *h, const size_t *cuts, int n)
+{
+	int i;
+
+	if (h->len < RH_ASYNC_MIN_LEN || h->nalg > 0 || h->ncut > 0)
+		return;
+	for (i = 0; i < n; i++)
+		rh_add_cut(h, cuts[i]);
+	h->alg[0].type = EVP_MD_get_type(EVP_sha256());
+	h->nalg = 1;
+	if (pthread_create(&h->thread, NULL, async_fill, h) == 0)
+		h->async = 1;
+	else
+		fill(h, &h->alg[0], EVP_sha256());  /* no thread: here and now */
+}
+
+/* The pass for md: states at every cut and at the end.  NULL on failure. */
+static struct rh_alg *pass(range_hasher *h, const EVP_MD *md)
+{
+	struct rh_alg *a;
+	int i;
+
+	join(h);
+	for (i = 0; i < h->nalg; i++)
+		if (h->alg[i].type == EVP_MD_get_type(md))
+			return h->alg[i].end != NULL ? &h->alg[i] : NULL;
+	if (h->nalg >= RH_MAX_ALGS)
+		return NULL;
+	a = &h->alg[h->nalg++];
+	a->type = EVP_MD_get_type(md);
+	fill(h, a, md);
+	return a->end != NULL ? a : NULL;
 }
 
 /* Without a saved state: both ranges from the start. */
@@ -143,6 +185,7 @@ void rh_clear(range_hasher *h)
 {
 	int i, k;
 
+	join(h);
 	for (i = 0; i < h->nalg; i++) {
 		for (k = 0; k < h->ncut; k++)
 			EVP_MD_CTX_free(h->alg[i].at[k]);

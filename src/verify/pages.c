@@ -17,6 +17,7 @@
  * kind every PDF lexer reads alike (see there); for anything else it says
  * "unknown" and MuPDF parses the object as before.
  * SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include "vint.h"
@@ -27,50 +28,51 @@
 
 #define PLAIN_MAX_LEN ((size_t)64 * 1024)
 
-/* ISO 32000-2 §7.2.3: white space and delimiters. */
-static int pl_ws(unsigned char c)
+/* Byte classes of the plain kind (ISO 32000-2 §7.2.3 white space and
+ * delimiters, and the few regular bytes it admits), one table lookup per
+ * byte: this runs over every page object of a document. */
+#define PL_WS 1       /* white space */
+#define PL_DELIM 2    /* delimiter */
+#define PL_NAME 4     /* in a name: letters, digits, . _ - + */
+#define PL_NUM 8      /* in a number: digits, . + - */
+#define PL_ALPHA 16   /* in a keyword: letters */
+#define PL_HEX 32     /* in a hex string: hex digits (and white space) */
+#define PL_END (PL_WS | PL_DELIM)
+static unsigned char pl_class[256];
+static pthread_once_t pl_once = PTHREAD_ONCE_INIT;
+
+static void pl_init(void)
 {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0;
+	const char *delims = "()<>[]{}/%";
+	int c;
+
+	pl_class[0] = pl_class['\t'] = pl_class['\n'] = pl_class['\f'] = pl_class['\r'] =
+		pl_class[' '] = PL_WS | PL_HEX;
+	for (; *delims; delims++)
+		pl_class[(unsigned char)*delims] = PL_DELIM;
+	for (c = 0; c < 256; c++) {
+		int alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'), digit = c >= '0' && c <= '9';
+
+		if (alpha)
+			pl_class[c] |= PL_NAME | PL_ALPHA;
+		if (digit)
+			pl_class[c] |= PL_NAME | PL_NUM | PL_HEX;
+		if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+			pl_class[c] |= PL_HEX;
+	}
+	pl_class['.'] |= PL_NAME | PL_NUM;
+	pl_class['+'] |= PL_NAME | PL_NUM;
+	pl_class['-'] |= PL_NAME | PL_NUM;
+	pl_class['_'] |= PL_NAME;
 }
 
-static int pl_delim(unsigned char c)
+/* End of the run of bytes of class cls from p, or 0 when the run is not
+ * ended by white space or a delimiter (a byte outside the plain set). */
+static inline size_t pl_run(const unsigned char *b, size_t end, size_t p, unsigned cls)
 {
-	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' ||
-	       c == '{' || c == '}' || c == '/' || c == '%';
-}
-
-static int pl_alpha(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int pl_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int pl_hex(unsigned char c)
-{
-	return pl_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* End of a run of bytes matching ok() starting at p, or 0 when the run is
- * not ended by white space or a delimiter (a byte outside the plain set). */
-static size_t pl_run(const unsigned char *b, size_t end, size_t p, int (*ok)(unsigned char))
-{
-	while (p < end && ok(b[p]))
+	while (p < end && (pl_class[b[p]] & cls))
 		p++;
-	return p < end && (pl_ws(b[p]) || pl_delim(b[p])) ? p : 0;
-}
-
-static int pl_name_char(unsigned char c)
-{
-	return pl_alpha(c) || pl_digit(c) || c == '.' || c == '_' || c == '-' || c == '+';
-}
-
-static int pl_num_char(unsigned char c)
-{
-	return pl_digit(c) || c == '.' || c == '+' || c == '-';
+	return p < end && (pl_class[b[p]] & PL_END) ? p : 0;
 }
 
 static int pl_is(const unsigned char *b, size_t s, size_t e, const char *w)
@@ -91,13 +93,14 @@ static int plain_names(const unsigned char *b, size_t len, size_t p)
 	size_t end = len - p > PLAIN_MAX_LEN ? p + PLAIN_MAX_LEN : len, q;
 	int depth = 0, names = 0, closed = 0;
 
+	pthread_once(&pl_once, pl_init);
 	for (;;) {
-		while (p < end && pl_ws(b[p]))
+		while (p < end && (pl_class[b[p]] & PL_WS))
 			p++;
 		if (p >= end)
 			return -1;
 		if (closed)   /* the dictionary is complete: only endobj may follow */
-			return (q = pl_run(b, end, p, pl_alpha)) && pl_is(b, p, q, "endobj") ? names : -1;
+			return (q = pl_run(b, end, p, PL_ALPHA)) && pl_is(b, p, q, "endobj") ? names : -1;
 		if (depth == 0 && (p + 1 >= end || b[p] != '<' || b[p + 1] != '<'))
 			return -1;
 		switch (b[p]) {
@@ -108,7 +111,7 @@ static int plain_names(const unsigned char *b, size_t len, size_t p)
 				p += 2;
 				break;
 			}
-			for (p++; p < end && (pl_hex(b[p]) || pl_ws(b[p])); p++)
+			for (p++; p < end && (pl_class[b[p]] & PL_HEX); p++)
 				;
 			if (p >= end || b[p] != '>')
 				return -1;
@@ -131,7 +134,7 @@ static int plain_names(const unsigned char *b, size_t len, size_t p)
 			p++;
 			break;
 		case '/':
-			if ((q = pl_run(b, end, p + 1, pl_name_char)) == 0)
+			if ((q = pl_run(b, end, p + 1, PL_NAME)) == 0)
 				return -1;
 			if (pl_is(b, p + 1, q, "Annots"))
 				names |= PAGE_HAS_ANNOTS;
@@ -142,13 +145,13 @@ static int plain_names(const unsigned char *b, size_t len, size_t p)
 			p = q;
 			break;
 		default:
-			if (pl_num_char(b[p]))
-				q = pl_run(b, end, p, pl_num_char);
-			else if (pl_alpha(b[p]) && (q = pl_run(b, end, p, pl_alpha)) != 0 &&
+			if (pl_class[b[p]] & PL_NUM)
+				q = pl_run(b, end, p, PL_NUM);
+			else if ((pl_class[b[p]] & PL_ALPHA) && (q = pl_run(b, end, p, PL_ALPHA)) != 0 &&
 				 !pl_is(b, p, q, "R") && !pl_is(b, p, q, "true") &&
 				 !pl_is(b, p, q, "false") && !pl_is(b, p, q, "null"))
 				q = 0;
-			else if (!pl_alpha(b[p]))
+			else if (!(pl_class[b[p]] & PL_ALPHA))
 				q = 0;
 			if (q == 0)
 				return -1;

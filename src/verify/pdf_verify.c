@@ -35,6 +35,7 @@ typedef struct vsig {
 	int skip_cms;               /* unsupported format: no CMS check */
 	cms_out cms;
 	int lt;
+	size_t trust_from, trust_to;  /* findings of the chain and revocation step */
 } vsig;
 
 typedef struct vctx {
@@ -562,22 +563,50 @@ static void check_shared(vctx *v)
 		}
 }
 
-static void check_cms(vctx *v, int i)
+static void sig_input_of(vctx *v, int i, sig_input *in)
 {
 	vsig *g = &v->sigs[i];
+
+	memset(in, 0, sizeof(*in));
+	in->file = v->buf;
+	in->file_len = v->len;
+	memcpy(in->br, g->br, sizeof(in->br));
+	in->der = g->der;
+	in->der_len = g->der_len;
+	in->subfilter = g->subfilter;
+	in->doc_ts = g->doc_ts;
+	in->claimed_m = g->claimed_m;
+	in->rh = &v->rh;
+}
+
+static void check_cms(vctx *v, int i)
+{
 	sig_input in;
 
-	memset(&in, 0, sizeof(in));
-	in.file = v->buf;
-	in.file_len = v->len;
-	memcpy(in.br, g->br, sizeof(in.br));
-	in.der = g->der;
-	in.der_len = g->der_len;
-	in.subfilter = g->subfilter;
-	in.doc_ts = g->doc_ts;
-	in.claimed_m = g->claimed_m;
-	in.rh = &v->rh;
-	cms_check(v->r, srep(v, i), &in, &g->cms, v->err);
+	sig_input_of(v, i, &in);
+	cms_check(v->r, srep(v, i), &in, &v->sigs[i].cms, v->err);
+}
+
+static void check_digest(vctx *v, int i)
+{
+	sig_input in;
+
+	sig_input_of(v, i, &in);
+	cms_check_digest(v->r, srep(v, i), &in, &v->sigs[i].cms, v->err);
+}
+
+/* Chain and revocation, for a signature whose CMS held so far (the digest
+ * of the signed bytes is compared after: check_digest). */
+static void check_trust(vctx *v, int i)
+{
+	vsig *g = &v->sigs[i];
+
+	es_sig_report *s = srep(v, i);
+
+	g->trust_from = s->nfindings;
+	if (g->cms.signer != NULL && g->cms.crypto_ok)
+		cms_trust(v->r, s, &g->cms, v->o, &v->dss, &g->lt, v->err);
+	g->trust_to = s->nfindings;
 }
 
 /* DocMDP (ISO 32000-2 §12.8.2.2): one certification signature, the first. */
@@ -742,11 +771,11 @@ static void finish_sig(vctx *v, int i)
 	size_t k;
 	int j, failed = 0, lta = 0;
 
+	/* integrity: everything but the chain and revocation findings */
 	for (k = 0; k < s->nfindings; k++)
-		failed |= s->findings[k].severity == ES_SEV_FAIL;
+		if (k < g->trust_from || k >= g->trust_to)
+			failed |= s->findings[k].severity == ES_SEV_FAIL;
 	s->integrity_ok = g->cms.crypto_ok && !failed;
-	if (g->cms.signer != NULL && g->cms.crypto_ok)
-		cms_trust(v->r, s, &g->cms, v->o, &v->dss, &g->lt, v->err);
 	if (g->doc_ts || !g->cms.crypto_ok)
 		return;
 	for (j = 0; j < v->nsigs; j++)
@@ -849,10 +878,67 @@ static void analyse(vctx *v)
 	for (i = 0; i < v->nsigs; i++)
 		check_changes(v, i, mdp);
 	for (i = 0; i < v->nsigs; i++)
+		if (!v->sigs[i].fatal && !v->sigs[i].skip_cms)
+			check_trust(v, i);
+	for (i = 0; i < v->nsigs; i++)
+		if (!v->sigs[i].fatal && !v->sigs[i].skip_cms)
+			check_digest(v, i);
+	for (i = 0; i < v->nsigs; i++)
 		finish_sig(v, i);
 	if (v->nsigs == 0)
 		vfind(v->r, NULL, ES_SEV_INFO, "NO_SIGNATURES", v->err,
 		      "the PDF has no signed signature field", "该 PDF 没有已签名的签名域");
+}
+
+#define GUESS_REGION_LEN ((size_t)1024 * 1024)
+#define BYTERANGE_KEY "/ByteRange"
+
+/* Gap starts in region [from, to): "/ByteRange [a b c d]" gives b. */
+static int guess_in(const unsigned char *buf, size_t len, size_t from, size_t to, size_t *cuts,
+		    int n, int max)
+{
+	const size_t klen = sizeof(BYTERANGE_KEY) - 1;
+
+	while (n < max && from + klen <= to) {
+		const unsigned char *hit = memmem(buf + from, to - from, BYTERANGE_KEY, klen);
+		size_t p;
+		lx_tok t;
+		long long v[4];
+		int i;
+
+		if (hit == NULL)
+			break;
+		p = (size_t)(hit - buf) + klen;
+		from = p;
+		if (lx_next(buf, len, &p).kind != LX_ARR_OPEN)
+			continue;
+		for (i = 0; i < 4 && (t = lx_next(buf, len, &p)).kind == LX_INT; i++)
+			v[i] = t.ival;
+		if (i == 4 && lx_next(buf, len, &p).kind == LX_ARR_CLOSE && v[1] > 0 &&
+		    (unsigned long long)v[1] <= len)
+			cuts[n++] = (size_t)v[1];
+	}
+	return n;
+}
+
+/* Where the signatures' gaps probably start, from the bytes alone: the last
+ * megabyte of every incremental update (of the file, when it has one
+ * revision).  A guess for rh_start_async(); wrong or missed ones only cost
+ * time. */
+static int guess_cuts(const unsigned char *buf, size_t len, const pdf_revs *rv, size_t *cuts, int max)
+{
+	int k, n = 0;
+
+	if (rv->n <= 1)
+		return guess_in(buf, len, len > GUESS_REGION_LEN ? len - GUESS_REGION_LEN : 0, len, cuts, 0, max);
+	for (k = 1; k < rv->n; k++) {
+		size_t from = rv->ends[k - 1], to = rv->ends[k];
+
+		if (to - from > GUESS_REGION_LEN)
+			from = to - GUESS_REGION_LEN;
+		n = guess_in(buf, len, from, to, cuts, n, max);
+	}
+	return n;
 }
 
 /* Anchors are often also in the CMS and the timestamp token: their parse
@@ -895,6 +981,12 @@ int es_pdf_verify_mem(es_report *r, const unsigned char *buf, size_t len,
 	fz_set_warning_callback(v.ctx, quiet, NULL);
 	fz_set_error_callback(v.ctx, quiet, NULL);
 	pdf_revs_scan(&v.revs, buf, len);
+	if (len >= RH_ASYNC_MIN_LEN) {
+		/* a large file is hashed on a second thread while it is parsed */
+		size_t cuts[ES_PDF_MAX_SIGS];
+
+		rh_start_async(&v.rh, cuts, guess_cuts(buf, len, &v.revs, cuts, ES_PDF_MAX_SIGS));
+	}
 	if ((rc = open_and_collect(&v)) < 0)
 		goto out;
 	analyse(&v);
@@ -921,7 +1013,7 @@ int es_pdf_verify(es_report *r, const char *path, const es_verify_opts *o, es_er
 	vfile file;
 	int rc;
 
-	if ((rc = vfile_read(&file, path, ES_PDF_MAX_FILE_LEN, err)) < 0)
+	if ((rc = vfile_read(&file, path, ES_PDF_MAX_FILE_LEN, o != NULL && o->map_input, err)) < 0)
 		return rc == ES_ERANGE ? rc : es_err_set(err, ES_EIO, "cannot read %s; check the path", path);
 	rc = es_pdf_verify_mem(r, file.data, file.len, o, err);
 	vfile_free(&file);

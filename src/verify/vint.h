@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include "eseal/report.h"
@@ -70,13 +71,14 @@ int pdf_revs_is_end(const pdf_revs *rv, size_t off);
 typedef struct vfile {
 	unsigned char *data;
 	size_t len;
-	void *map;          /**< anonymous mapping holding data, or NULL */
+	void *map;          /**< mapping holding data (anonymous, or the file), or NULL */
 	size_t map_len;
 	es_buf generic;     /**< used instead when not a regular file */
 } vfile;
 
-/** Read path like es_file_read (same error codes), faster for large files. */
-int vfile_read(vfile *f, const char *path, size_t max_len, es_err *err);
+/** Read path like es_file_read (same error codes), faster for large files.
+ * map: map a regular file instead of reading it (es_verify_opts.map_input). */
+int vfile_read(vfile *f, const char *path, size_t max_len, int map, es_err *err);
 void vfile_free(vfile *f);
 
 /* ---- digests of signed byte ranges (digest.c) ---- */
@@ -97,6 +99,8 @@ typedef struct range_hasher {
 		EVP_MD_CTX *end;                  /**< state after the whole file */
 	} alg[RH_MAX_ALGS];
 	int nalg;
+	int async;                    /**< 1 while a thread makes alg[0] (SHA-256) */
+	pthread_t thread;
 } range_hasher;
 
 void rh_init(range_hasher *h, const unsigned char *file, size_t len);
@@ -108,6 +112,14 @@ int rh_digest(range_hasher *h, const EVP_MD *md, const long long br[4], unsigned
 /** Digest of the whole file.  0 or -1. */
 int rh_file_digest(range_hasher *h, const EVP_MD *md, unsigned char *out, unsigned int *outlen);
 void rh_clear(range_hasher *h);
+/** Start the SHA-256 pass on a second thread, with the states saved at
+ * cuts[0..n) (the gap starts the file's bytes suggest, before the document
+ * is parsed): the main thread parses and checks meanwhile.  Later
+ * rh_add_cut() calls are ignored; a signature whose gap was not guessed is
+ * hashed on its own (same digest, more work).  Files below RH_ASYNC_MIN_LEN
+ * are hashed when asked, as before. */
+#define RH_ASYNC_MIN_LEN ((size_t)1024 * 1024)
+void rh_start_async(range_hasher *h, const size_t *cuts, int n);
 
 /* ---- CMS (cms.c) ---- */
 
@@ -133,12 +145,24 @@ typedef struct cms_out {
 	X509 *tsa;           /**< owned: signer of the signature timestamp, when has_tst */
 	STACK_OF(X509) *certs;     /**< owned: every certificate seen */
 	STACK_OF(X509_CRL) *crls;  /**< owned: CRLs from CMS */
+	/* the signed message digest, compared by cms_check_digest() */
+	int digest_pending;
+	const EVP_MD *md;
+	unsigned char want[EVP_MAX_MD_SIZE];
+	unsigned int want_len;     /**< 0: no messageDigest attribute */
 } cms_out;
 
 void cms_out_clear(cms_out *c);
-/** Verify one signature's CMS; fills the report (findings, signer fields). */
+/** Verify one signature's CMS; fills the report (findings, signer fields).
+ * Everything but the digest of the signed bytes: crypto_ok says whether the
+ * rest holds until cms_check_digest() has compared it too (the digest is
+ * asked for last, so that a large file is hashed on a second thread while
+ * this and the trust checks run; digest.c). */
 int cms_check(es_report *r, es_sig_report *s, const sig_input *in, cms_out *out,
 	      es_err *err);
+/** The digest of the signed byte ranges against the signed messageDigest. */
+void cms_check_digest(es_report *r, es_sig_report *s, const sig_input *in, cms_out *out,
+		      es_err *err);
 /** Chain and revocation for the signer; dss_* from the /DSS (may be NULL). */
 typedef struct dss_data {
 	STACK_OF(X509) *certs;      /**< owned */

@@ -128,7 +128,7 @@ static es_verdict verify_in(const char *data, const char *path, char *revocation
 	es_report r = {0};
 	es_verdict v;
 
-	assert_int_equal(es_verify_path_in(&r, data, path, NULL, NULL), 0);
+	assert_int_equal(es_verify_path_in(&r, data, path, NULL, ES_VERIFY_MAP_INPUT, NULL), 0);
 	es_report_finish(&r);
 	assert_true(r.nsigs >= 1);
 	snprintf(revocation, cap, "%s", r.sigs[0].revocation);

@@ -486,6 +486,7 @@ static int check_der(signed_file *f, const unsigned char *der, int len, int *nce
 	in.subfilter = "ETSI.CAdES.detached";
 	in.claimed_m = "";
 	cms_check(&r, s, &in, &out, NULL);
+	cms_check_digest(&r, s, &in, &out, NULL);
 	ok = out.crypto_ok;
 	*ncerts = out.certs ? sk_X509_num(out.certs) : -1;
 	if (want_code != NULL)

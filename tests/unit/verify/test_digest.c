@@ -146,13 +146,16 @@ static void file_reader_reads_small_large_and_empty_files(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/f", dir);
-	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-		write_file(path, big, sizes[k]);
-		assert_int_equal(vfile_read(&f, path, BIG_FILE_LEN, NULL), 0);
-		assert_int_equal(f.len, sizes[k]);
+	for (k = 0; k < 2 * sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k % (sizeof(sizes) / sizeof(sizes[0]))];
+		int map = k >= sizeof(sizes) / sizeof(sizes[0]);  /* read, then mapped */
+
+		write_file(path, big, n);
+		assert_int_equal(vfile_read(&f, path, BIG_FILE_LEN, map, NULL), 0);
+		assert_int_equal(f.len, n);
 		assert_non_null(f.data);
-		if (sizes[k] > 0)
-			assert_memory_equal(f.data, big, sizes[k]);
+		if (n > 0)
+			assert_memory_equal(f.data, big, n);
 		vfile_free(&f);
 	}
 	unlink(path);
@@ -171,13 +174,13 @@ static void file_reader_keeps_the_generic_error_codes(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/f", dir);
 	write_file(path, b, FILE_LEN);
-	assert_int_equal(vfile_read(&f, path, FILE_LEN - 1, &err), ES_ERANGE);
-	assert_int_equal(vfile_read(&f, "/nonexistent/none.pdf", FILE_LEN, &err), ES_ENOTFOUND);
+	assert_int_equal(vfile_read(&f, path, FILE_LEN - 1, 1, &err), ES_ERANGE);
+	assert_int_equal(vfile_read(&f, "/nonexistent/none.pdf", FILE_LEN, 1, &err), ES_ENOTFOUND);
 	/* not a regular file: the generic reader */
-	assert_int_equal(vfile_read(&f, "/dev/null", FILE_LEN, &err), 0);
+	assert_int_equal(vfile_read(&f, "/dev/null", FILE_LEN, 1, &err), 0);
 	assert_int_equal(f.len, 0);
 	vfile_free(&f);
-	assert_true(vfile_read(&f, dir, FILE_LEN, &err) < 0);
+	assert_true(vfile_read(&f, dir, FILE_LEN, 1, &err) < 0);
 	unlink(path);
 	rmdir(dir);
 	free(b);
