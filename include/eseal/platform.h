@@ -58,6 +58,9 @@ int es_platform_family(es_platform *p, es_alg alg, const es_pki_family **out, es
 #define ES_FAM_TSA_KEY 4u
 #define ES_FAM_OCSP_KEY 8u
 #define ES_FAM_ALL_KEYS 15u
+/** Not a key: the OCSP responder's certificate, parsed only when asked for
+ * (implied by ES_FAM_OCSP_KEY). */
+#define ES_FAM_OCSP_CERT 16u
 /** Like es_platform_family() but unwraps only the keys named in `keys`; the
  * other key members may be NULL. */
 int es_platform_family_keys(es_platform *p, es_alg alg, unsigned keys,

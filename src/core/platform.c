@@ -316,11 +316,15 @@ int es_platform_family_keys(es_platform *p, es_alg alg, unsigned keys,
 	int rc;
 
 	/* Certificates once; each private key only when a caller needs it:
-	 * unwrapping (PKCS#8 decoding) dominates a one-page seal otherwise. */
+	 * unwrapping (PKCS#8 decoding) dominates a one-page seal otherwise.
+	 * The OCSP responder's certificate too is parsed only when asked for
+	 * (its key, or ES_FAM_OCSP_CERT): a B-T signature has no use for it. */
 	f->alg = alg;
 	for (j = 0; j < ES_ARRAY_LEN(parts); j++) {
 		int want_key = (keys & parts[j].bit) && *parts[j].k == NULL;
 		if (*parts[j].c != NULL && !want_key)
+			continue;
+		if (parts[j].bit == ES_FAM_OCSP_KEY && !(keys & (ES_FAM_OCSP_KEY | ES_FAM_OCSP_CERT)))
 			continue;
 		snprintf(name, sizeof(name), "%s.%s", pre, parts[j].what);
 		X509_free(*parts[j].c);
@@ -544,7 +548,7 @@ int es_platform_pki_describe(es_platform *p, char **out, es_err *err)
 
 	for (i = 0; i < 2 && rc == 0; i++) {
 		char lab[32];
-		if ((rc = es_platform_family_keys(p, algs[i], 0, &f, err)) < 0)
+		if ((rc = es_platform_family_keys(p, algs[i], ES_FAM_OCSP_CERT, &f, err)) < 0)
 			break;
 		rc = es_buf_printf(&b, err, "[%s]\n", algs[i] == ES_ALG_SM2 ? "SM2/SM3" : "ECDSA P-256/SHA-256");
 		snprintf(lab, sizeof(lab), "root CA");

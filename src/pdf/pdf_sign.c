@@ -9,7 +9,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include "pdf_int.h"
 
 #define COPY_CHUNK (256 * 1024)
+#define WRITEBACK_CHUNK (4 * 1024 * 1024)
 #define BYTERANGE_WIDTH 64
 #define MAX_CONTENTS_ATTEMPTS 3
 #define SIGFLAGS_SIGNATURES_EXIST 1
@@ -41,13 +44,19 @@ typedef struct sigjob {
 } sigjob;
 
 /* The output while it is built: bytes [0, len) are at fd and were fed to
- * sha (SHA-256) as they were written, so nothing needs reading back: the
- * ByteRange digest and the output's digest both continue sha. */
+ * sha (SHA-256), so nothing needs reading back: the ByteRange digest and the
+ * output's digest both continue sha.  The copied input is hashed on a second
+ * thread (from the output's own pages: what is hashed is what was written)
+ * while MuPDF reads the document; of_join() waits for it before sha is used. */
 typedef struct outfile {
 	const char *tmp;
 	int fd;
 	int64_t len;
 	EVP_MD_CTX *sha;
+	int hashing;               /* 1: the thread runs */
+	int hash_ok;               /* the thread's result */
+	pthread_t thread;
+	char in_hex[2 * SHA256_LEN + 1];  /* SHA-256 of the input (= the copy) */
 } outfile;
 
 /* ---------- file helpers ---------- */
@@ -69,30 +78,90 @@ static int pwrite_all(int fd, const void *p, size_t n, int64_t off, es_err *err)
 	return 0;
 }
 
-/* The input, read once: copied to the output and hashed on the way. */
-static int copy_file(outfile *of, const char *in_path, es_err *err)
+/* Lower-case hex SHA-256 of the bytes sha has taken so far (sha goes on). */
+static int sha_hex(char hex[2 * SHA256_LEN + 1], const EVP_MD_CTX *sha)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char md[SHA256_LEN];
+	int ok = c && EVP_MD_CTX_copy_ex(c, sha) == 1 && EVP_DigestFinal_ex(c, md, NULL) == 1;
+
+	EVP_MD_CTX_free(c);
+	if (ok)
+		es_hex_encode(hex, md, sizeof(md));
+	return ok ? 0 : -1;
+}
+
+/* Start writing [*flushed, off) of the copy to disk now, while the rest is
+ * copied, hashed and signed: the fsync before the rename then waits for
+ * little more than the update (21 MB: 20 of 76 ms otherwise). */
+static void writeback(int fd, int64_t *flushed, int64_t off, int last)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	if (off - *flushed >= WRITEBACK_CHUNK || (last && off > *flushed)) {
+		(void)sync_file_range(fd, *flushed, off - *flushed, SYNC_FILE_RANGE_WRITE);
+		*flushed = off;
+	}
+#else
+	(void)fd;
+	(void)flushed;
+	(void)off;
+	(void)last;
+#endif
+}
+
+/* The thread: hash the copy [0, len) from a mapping of the output. */
+static void *hash_copy(void *arg)
+{
+	outfile *of = arg;
+	const unsigned char *m = NULL;
+	int64_t off;
+
+	of->hash_ok = 0;
+	if (of->len > 0) {
+		m = mmap(NULL, (size_t)of->len, PROT_READ, MAP_SHARED | MAP_POPULATE, of->fd, 0);
+		if (m == MAP_FAILED)
+			return NULL;
+	}
+	for (off = 0; off < of->len; off += COPY_CHUNK) {
+		size_t n = (size_t)(of->len - off < COPY_CHUNK ? of->len - off : COPY_CHUNK);
+
+		if (EVP_DigestUpdate(of->sha, m + off, n) != 1)
+			goto out;
+	}
+	of->hash_ok = sha_hex(of->in_hex, of->sha) == 0;
+out:
+	if (m != NULL)
+		munmap((void *)m, (size_t)of->len);
+	return NULL;
+}
+
+/* Wait for the hashing thread; its failure is the caller's error. */
+static int of_join(outfile *of, es_err *err)
+{
+	if (of->hashing) {
+		pthread_join(of->thread, NULL);
+		of->hashing = 0;
+		if (!of->hash_ok)
+			return es_err_set(err, ES_ECRYPTO, "cannot hash the copied document");
+	}
+	return 0;
+}
+
+/* Copy by reading: the input hashed on the way (no kernel copy available). */
+static int copy_by_reading(outfile *of, int in, int64_t len, es_err *err)
 {
 	unsigned char *buf = malloc(COPY_CHUNK);
-	int in = open(in_path, O_RDONLY | O_CLOEXEC), rc = 0;
-	int64_t off = 0, len = 0;
-	struct stat st;
+	int64_t off = 0, flushed = 0;
+	int rc = 0;
 
-	if (!buf || in < 0) {
-		rc = buf ? es_err_set(err, ES_EIO, "cannot open %s: %s", in_path, strerror(errno))
-			 : es_err_set(err, ES_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = es_err_set(err, ES_EIO, "%s is not a readable regular file", in_path);
-		goto out;
-	}
-	len = st.st_size;
+	if (!buf)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
 	while (off < len && rc == 0) {
 		ssize_t r = pread(in, buf, COPY_CHUNK, (off_t)off);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			rc = es_err_set(err, ES_EIO, "cannot read %s (changed while signing?)", in_path);
+			rc = es_err_set(err, ES_EIO, "cannot read the input (changed while signing?)");
 			break;
 		}
 		if (r > len - off)
@@ -101,12 +170,62 @@ static int copy_file(outfile *of, const char *in_path, es_err *err)
 		if (rc == 0 && EVP_DigestUpdate(of->sha, buf, (size_t)r) != 1)
 			rc = es_err_ssl(err, ES_ECRYPTO, "SHA-256 failed");
 		off += r;
+		writeback(of->fd, &flushed, off, off == len);
 	}
 	of->len = off;
-out:
-	if (in >= 0)
-		close(in);
+	if (rc == 0 && sha_hex(of->in_hex, of->sha) < 0)
+		rc = es_err_ssl(err, ES_ECRYPTO, "SHA-256 failed");
 	free(buf);
+	return rc;
+}
+
+/* The input, read once: copied to the output by the kernel
+ * (copy_file_range(2): no trip through this process's memory), then hashed
+ * from the output on a second thread.  Where the kernel cannot copy between
+ * the two files, read and hashed on the way instead. */
+static int copy_file(outfile *of, const char *in_path, es_err *err)
+{
+	int in = open(in_path, O_RDONLY | O_CLOEXEC), rc = 0;
+	int64_t off = 0, len = 0, flushed = 0;
+	struct stat st;
+
+	if (in < 0)
+		return es_err_set(err, ES_EIO, "cannot open %s: %s", in_path, strerror(errno));
+	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = es_err_set(err, ES_EIO, "%s is not a readable regular file", in_path);
+		goto out;
+	}
+	len = st.st_size;
+	while (off < len) {
+		loff_t io = off, oo = off;
+		size_t want = (size_t)(len - off < WRITEBACK_CHUNK ? len - off : WRITEBACK_CHUNK);
+		ssize_t n = copy_file_range(in, &io, of->fd, &oo, want, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && off == 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+					  errno == EOPNOTSUPP || errno == EBADF)) {
+			rc = copy_by_reading(of, in, len, err);
+			goto out;
+		}
+		if (n <= 0) {
+			rc = es_err_set(err, ES_EIO, "cannot copy %s (changed while signing?)%s%s", in_path,
+					n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+			goto out;
+		}
+		off += n;
+		writeback(of->fd, &flushed, off, off == len);
+	}
+	of->len = off;
+	if (pthread_create(&of->thread, NULL, hash_copy, of) == 0) {
+		of->hashing = 1;
+	} else {
+		hash_copy(of);
+		if (!of->hash_ok)
+			rc = es_err_set(err, ES_ECRYPTO, "cannot hash the copied document");
+	}
+out:
+	close(in);
 	return rc;
 }
 
@@ -142,7 +261,8 @@ static int out_append(outfile *of, const es_buf *b, const EVP_MD_CTX *head, size
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	if (!head)
 		head_len = 0;
-	if ((rc = pwrite_all(of->fd, b->data, b->len, of->len, err)) == 0 &&
+	if ((rc = of_join(of, err)) == 0 &&
+	    (rc = pwrite_all(of->fd, b->data, b->len, of->len, err)) == 0 &&
 	    (rc = pread_all(of->fd, back, b->len, of->len, err)) == 0 &&
 	    memcmp(back, b->data, b->len) != 0)
 		rc = es_err_set(err, ES_EIO, "the output changed while it was being signed; nothing written");
@@ -156,28 +276,28 @@ static int out_append(outfile *of, const es_buf *b, const EVP_MD_CTX *head, size
 }
 
 /* Lower-case hex SHA-256 of the bytes so far (sha itself goes on). */
-static int out_sha256_hex(char hex[2 * SHA256_LEN + 1], const outfile *of, es_err *err)
+static int out_sha256_hex(char hex[2 * SHA256_LEN + 1], outfile *of, es_err *err)
 {
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	unsigned char md[SHA256_LEN];
-	int ok = c && EVP_MD_CTX_copy_ex(c, of->sha) == 1 && EVP_DigestFinal_ex(c, md, NULL) == 1;
+	int rc = of_join(of, err);
 
-	EVP_MD_CTX_free(c);
-	if (!ok)
-		return es_err_ssl(err, ES_ECRYPTO, "SHA-256 failed");
-	es_hex_encode(hex, md, sizeof(md));
-	return 0;
+	if (rc == 0 && sha_hex(hex, of->sha) < 0)
+		rc = es_err_ssl(err, ES_ECRYPTO, "SHA-256 failed");
+	return rc;
 }
 
 /* SHA-256 of the ByteRange: the file so far, then the update in memory
  * without its /Contents string (ISO 32000-2 §12.8.1).  head gets the
  * state after the first range, where the output's own digest goes on. */
-static int range_digest(EVP_MD_CTX *head, const outfile *of, const pdfupd *u,
+static int range_digest(EVP_MD_CTX *head, outfile *of, const pdfupd *u,
 			const int64_t br[4], unsigned char dg[SHA256_LEN], es_err *err)
 {
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	EVP_MD_CTX *c;
 	size_t head_len = (size_t)(br[1] - u->base), tail = (size_t)(br[2] - u->base);
 	int ok;
+
+	if ((ok = of_join(of, err)) < 0)
+		return ok;
+	c = EVP_MD_CTX_new();
 
 	/* the first range is the file so far plus the update up to '<' */
 	if (br[0] != 0 || u->base != of->len || br[1] < u->base || br[2] < br[1] ||
@@ -1012,12 +1132,15 @@ int es_pdf_sign(const char *in_path, const char *out_path, const es_pdf_sign_opt
 		es_pdf_sign_result *res, es_err *err)
 {
 	char tmp[PATH_MAX], in_hex[2 * SHA256_LEN + 1], out_hex[2 * SHA256_LEN + 1];
-	outfile of = {tmp, -1, 0, NULL};
+	outfile of;
 	pdfwidget *w = NULL;
 	sigjob j;
 	int n, rc;
 
 	memset(&j, 0, sizeof(j));
+	memset(&of, 0, sizeof(of));
+	of.tmp = tmp;
+	of.fd = -1;
 	j.o = o;
 	if ((rc = check_opts(o, err)) < 0)
 		return rc;
@@ -1036,9 +1159,10 @@ int es_pdf_sign(const char *in_path, const char *out_path, const es_pdf_sign_opt
 		rc = es_err_set(err, ES_EIO, "cannot create a file next to %s: %s", out_path, strerror(errno));
 		goto out;
 	}
-	if ((rc = copy_file(&of, in_path, err)) < 0 || (rc = out_sha256_hex(in_hex, &of, err)) < 0 ||
-	    (rc = seal_revision(&of, in_path, &j, &w, err)) < 0)
+	if ((rc = copy_file(&of, in_path, err)) < 0 || (rc = seal_revision(&of, in_path, &j, &w, err)) < 0 ||
+	    (rc = of_join(&of, err)) < 0)
 		goto out;
+	memcpy(in_hex, of.in_hex, sizeof(in_hex));
 	if (o->level >= ES_PADES_B_LT && (rc = dss_revision(&of, &j, err)) < 0)
 		goto out;
 	if (o->level >= ES_PADES_B_LTA && (rc = docts_revision(&of, o, err)) < 0)
@@ -1048,6 +1172,7 @@ int es_pdf_sign(const char *in_path, const char *out_path, const es_pdf_sign_opt
 		goto out;
 	fill_result(res, &j, in_hex, out_hex);
 out:
+	(void)of_join(&of, NULL);
 	if (of.fd >= 0) {
 		close(of.fd);
 		if (rc < 0)
