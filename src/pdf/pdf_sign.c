@@ -21,6 +21,7 @@
 
 #define COPY_CHUNK (256 * 1024)
 #define WRITEBACK_CHUNK (4 * 1024 * 1024)
+#define ASYNC_COPY_MIN (1024 * 1024)   /* from here: kernel copy + hashing thread */
 #define BYTERANGE_WIDTH 64
 #define MAX_CONTENTS_ATTEMPTS 3
 #define SIGFLAGS_SIGNATURES_EXIST 1
@@ -97,7 +98,7 @@ static int sha_hex(char hex[2 * SHA256_LEN + 1], const EVP_MD_CTX *sha)
 static void writeback(int fd, int64_t *flushed, int64_t off, int last)
 {
 #ifdef SYNC_FILE_RANGE_WRITE
-	if (off - *flushed >= WRITEBACK_CHUNK || (last && off > *flushed)) {
+	if (off - *flushed >= WRITEBACK_CHUNK || (last && *flushed > 0 && off > *flushed)) {
 		(void)sync_file_range(fd, *flushed, off - *flushed, SYNC_FILE_RANGE_WRITE);
 		*flushed = off;
 	}
@@ -179,10 +180,12 @@ static int copy_by_reading(outfile *of, int in, int64_t len, es_err *err)
 	return rc;
 }
 
-/* The input, read once: copied to the output by the kernel
+/* The input, read once.  A large one is copied to the output by the kernel
  * (copy_file_range(2): no trip through this process's memory), then hashed
- * from the output on a second thread.  Where the kernel cannot copy between
- * the two files, read and hashed on the way instead. */
+ * from the output on a second thread; a small one (where a thread and a
+ * mapping cost more than they save, and a server signs many at once), or
+ * one the kernel cannot copy between the two files, is read and hashed on
+ * the way. */
 static int copy_file(outfile *of, const char *in_path, es_err *err)
 {
 	int in = open(in_path, O_RDONLY | O_CLOEXEC), rc = 0;
@@ -196,6 +199,10 @@ static int copy_file(outfile *of, const char *in_path, es_err *err)
 		goto out;
 	}
 	len = st.st_size;
+	if (len < ASYNC_COPY_MIN) {
+		rc = copy_by_reading(of, in, len, err);
+		goto out;
+	}
 	while (off < len) {
 		loff_t io = off, oo = off;
 		size_t want = (size_t)(len - off < WRITEBACK_CHUNK ? len - off : WRITEBACK_CHUNK);
