@@ -143,7 +143,7 @@ static int valid_area(const char *a)
 
 int es_platform_init(const char *dir, const es_init_opts *o, es_err *err)
 {
-	char db[PATH_MAX], tmpdb[PATH_MAX], kekpath[PATH_MAX];
+	char db[PATH_MAX], tmpdb[PATH_MAX], kekpath[PATH_MAX], trust[PATH_MAX + 8];
 	const char *name = o && o->name ? o->name : "eseal";
 	const char *base = o && o->base_url ? o->base_url : ES_DEFAULT_BASE_URL;
 	const char *area = o && o->area_code ? o->area_code : ES_DEFAULT_AREA;
@@ -168,6 +168,9 @@ int es_platform_init(const char *dir, const es_init_opts *o, es_err *err)
 	if ((rc = es_kek_load(kek, dir, 1, err)) < 0)
 		return rc;
 	unlink(tmpdb);
+	/* a trust file left by a store that was here before is not this one's */
+	if (snprintf(trust, sizeof(trust), "%s%s", db, ES_STORE_TRUST_SUFFIX) < (int)sizeof(trust))
+		(void)unlink(trust);
 	if ((rc = es_store_open(&st, tmpdb, 1, err)) < 0)
 		goto fail;
 	if ((rc = es_store_begin(st, err)) < 0)

@@ -10,27 +10,40 @@
  * "the verifiers' trust file").  It is used for at most ES_CRL_CACHE_SECS
  * after its oldest CRL was made, as the store's own CRL cache is.
  * Integrity: a SHA-256 of the content closes the file; anything that does
- * not parse exactly is not used (the store is read instead).
+ * not parse exactly is not used (the store is read instead).  Identity: the
+ * file names the store it was made from (device, inode and birth time of
+ * eseal.db); a store made anew in the same directory (`eseal init` after
+ * removing one) does not match, and init removes the file as well.
  *
  * Layout (integers big-endian):
- *   "ESTRUST1"  made (8: oldest CRL's time)  gen (8)  fams (4)  n (4)
+ *   "ESTRUST2"  made (8: oldest CRL's time)  gen (8)  fams (4)  n (4)
+ *   store device (8)  inode (8)  birth time (8: seconds, 16: + nanoseconds)
  *   n × { kind (1: 1 anchor, 2 CRL)  family index (1)  length (4)  DER }
  *   SHA-256 of everything before (32)
  * SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include "core.h"
 #include "eseal/store.h"
 #include "util/util.h"
 
-#define TC_MAGIC "ESTRUST1"
+#define TC_MAGIC "ESTRUST2"
 #define TC_MAGIC_LEN 8
-#define TC_HEAD_LEN (TC_MAGIC_LEN + 8 + 8 + 4 + 4)
+#define TC_OFF_MADE 8
+#define TC_OFF_GEN 16
+#define TC_OFF_FAMS 24
+#define TC_OFF_N 28
+#define TC_OFF_STORE 32
+#define TC_STORE_ID_LEN 32
+#define TC_HEAD_LEN (TC_OFF_STORE + TC_STORE_ID_LEN)
 #define TC_ITEM_HEAD_LEN 6
 #define TC_HASH_LEN 32
 #define TC_MAX_LEN ((size_t)1024 * 1024)
@@ -61,6 +74,24 @@ static int trust_path(char *buf, size_t cap, const char *dir)
 	int n = snprintf(buf, cap, "%s/%s%s", dir, ES_DB_FILE, ES_STORE_TRUST_SUFFIX);
 
 	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* Which store file this is: device, inode, birth time (0 where the file
+ * system keeps none).  -1 when there is no store. */
+static int store_id(unsigned char id[TC_STORE_ID_LEN], const char *dir)
+{
+	char db[PATH_MAX];
+	struct statx sx;
+	int n = snprintf(db, sizeof(db), "%s/%s", dir, ES_DB_FILE);
+
+	if (n <= 0 || (size_t)n >= sizeof(db) ||
+	    statx(AT_FDCWD, db, 0, STATX_INO | STATX_BTIME, &sx) != 0)
+		return -1;
+	put_be(id, ((uint64_t)sx.stx_dev_major << 32) | sx.stx_dev_minor, 8);
+	put_be(id + 8, sx.stx_ino, 8);
+	put_be(id + 16, (sx.stx_mask & STATX_BTIME) ? (uint64_t)sx.stx_btime.tv_sec : 0, 8);
+	put_be(id + 24, (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_nsec : 0, 8);
+	return 0;
 }
 
 /* Parse the items of families in fams onto a and c; 0 when all parse. */
@@ -110,7 +141,7 @@ int es_trust_cache_read(const char *dir, unsigned fams, STACK_OF(X509) *anchors,
 			STACK_OF(X509_CRL) *crls)
 {
 	char path[PATH_MAX];
-	unsigned char md[TC_HASH_LEN];
+	unsigned char md[TC_HASH_LEN], id[TC_STORE_ID_LEN];
 	es_buf b = {0};
 	STACK_OF(X509) *a = NULL;
 	STACK_OF(X509_CRL) *c = NULL;
@@ -126,10 +157,11 @@ int es_trust_cache_read(const char *dir, unsigned fams, STACK_OF(X509) *anchors,
 	if (EVP_Digest(b.data, (size_t)(end - b.data), md, NULL, EVP_sha256(), NULL) != 1 ||
 	    CRYPTO_memcmp(md, end, TC_HASH_LEN) != 0 || memcmp(b.data, TC_MAGIC, TC_MAGIC_LEN) != 0)
 		goto out;
-	made = (time_t)get_be(b.data + TC_MAGIC_LEN, 8);
-	n = (uint32_t)get_be(b.data + TC_MAGIC_LEN + 16 + 4, 4);
+	made = (time_t)get_be(b.data + TC_OFF_MADE, 8);
+	n = (uint32_t)get_be(b.data + TC_OFF_N, 4);
 	if (now < made || now - made >= ES_CRL_CACHE_SECS || n > TC_MAX_ITEMS ||
-	    (fams & ~(unsigned)get_be(b.data + TC_MAGIC_LEN + 16, 4)) != 0)
+	    (fams & ~(unsigned)get_be(b.data + TC_OFF_FAMS, 4)) != 0 || store_id(id, dir) < 0 ||
+	    memcmp(id, b.data + TC_OFF_STORE, TC_STORE_ID_LEN) != 0)
 		goto out;
 	if ((a = sk_X509_new_null()) == NULL || (c = sk_X509_CRL_new_null()) == NULL ||
 	    read_items(b.data + TC_HEAD_LEN, end, n, fams, a, c) < 0 || sk_X509_CRL_num(c) == 0)
@@ -186,6 +218,8 @@ void es_trust_cache_write(es_platform *p, unsigned fams)
 	if (ok && es_store_revocation_generation(p->st, &gen, NULL) < 0)
 		ok = 0;
 	memset(head, 0, sizeof(head));
+	if (ok && store_id(head + TC_OFF_STORE, p->dir) < 0)
+		ok = 0;
 	ok = ok && es_buf_append(&b, head, sizeof(head), NULL) == 0;
 	for (k = 0; ok && k < ES_FAMILIES; k++) {
 		unsigned char *der = NULL;
@@ -212,10 +246,10 @@ void es_trust_cache_write(es_platform *p, unsigned fams)
 	}
 	if (ok && n > 0 && n <= TC_MAX_ITEMS) {
 		memcpy(b.data, TC_MAGIC, TC_MAGIC_LEN);
-		put_be(b.data + TC_MAGIC_LEN, (uint64_t)made, 8);
-		put_be(b.data + TC_MAGIC_LEN + 8, (uint64_t)gen, 8);
-		put_be(b.data + TC_MAGIC_LEN + 16, fams, 4);
-		put_be(b.data + TC_MAGIC_LEN + 20, n, 4);
+		put_be(b.data + TC_OFF_MADE, (uint64_t)made, 8);
+		put_be(b.data + TC_OFF_GEN, (uint64_t)gen, 8);
+		put_be(b.data + TC_OFF_FAMS, fams, 4);
+		put_be(b.data + TC_OFF_N, n, 4);
 		if (EVP_Digest(b.data, b.len, md, NULL, EVP_sha256(), NULL) == 1 &&
 		    es_buf_append(&b, md, sizeof(md), NULL) == 0)
 			(void)es_file_write_atomic(es_store_trust_path(p->st), b.data, b.len, 0600, NULL);

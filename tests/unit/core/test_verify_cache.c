@@ -13,6 +13,7 @@
 #include "eseal/platform.h"
 #include "eseal/report.h"
 #include "eseal/store.h"
+#include "core/core.h"
 
 static void write_file(const char *path, const unsigned char *d, size_t n)
 {
@@ -137,6 +138,45 @@ static es_verdict verify_in(const char *data, const char *path, char *revocation
 	return v;
 }
 
+/* Flip byte at of path in place (the same file, the same inode). */
+static void poke(const char *path, long at, unsigned char x)
+{
+	FILE *f = fopen(path, "r+b");
+	int c;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, at, SEEK_SET), 0);
+	c = fgetc(f);
+	assert_true(c != EOF);
+	assert_int_equal(fseek(f, at, SEEK_SET), 0);
+	assert_int_equal(fputc(c ^ x, f), c ^ x);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* 1 when the data directory's trust file would be used for a PDF. */
+static int cache_usable(const char *data)
+{
+	STACK_OF(X509) *a = sk_X509_new_null();
+	STACK_OF(X509_CRL) *c = sk_X509_CRL_new_null();
+	int used;
+
+	assert_non_null(a);
+	assert_non_null(c);
+	used = es_trust_cache_read(data, 1u << es_fam_index(ES_ALG_P256), a, c);
+	assert_int_equal(sk_X509_num(a) > 0, used);
+	sk_X509_pop_free(a, X509_free);
+	sk_X509_CRL_pop_free(c, X509_CRL_free);
+	return used;
+}
+
+static int run_cp(const char *from, const char *to)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+	return system(cmd);
+}
+
 static int exists(const char *path)
 {
 	return access(path, F_OK) == 0;
@@ -220,23 +260,37 @@ static void trust_file_serves_until_revocations_change(void **state)
 	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
 	assert_string_equal(rev, "good");
 	assert_true(exists(trust));
-	/* the next needs no store at all */
-	assert_int_equal(rename(db, moved), 0);
+	/* the next does not read the store: with its header spoilt in place
+	 * (same file, so the trust file still names it) it still passes */
+	poke(db, 0, 0xff);
 	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
 	assert_string_equal(rev, "good");
-	/* a damaged file is not used: without the store, no trust */
-	rewrite(trust, 40, 0x01, 0);
-	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_INDETERMINATE);
-	assert_int_equal(rename(moved, db), 0);
-	/* with the store it is read again and the file made anew */
+	poke(db, 0, 0xff);
+	/* what the file is read for (es_trust_cache_read) */
+	assert_int_equal(cache_usable(data), 1);
+	/* a damaged file is not used (and the next verification mends it) */
+	rewrite(trust, 80, 0x01, 0);
+	assert_int_equal(cache_usable(data), 0);
 	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
-	assert_int_equal(rename(db, moved), 0);
-	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
-	/* older than the CRL cache time (made 2 hours earlier, hash mended): unused */
+	assert_int_equal(cache_usable(data), 1);
+	/* older than the CRL cache time (made 2 hours earlier, hash mended) */
 	rewrite(trust, 14, 0x1c, 1);
-	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_INDETERMINATE);
-	assert_int_equal(rename(moved, db), 0);
+	assert_int_equal(cache_usable(data), 0);
 	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
+	assert_int_equal(cache_usable(data), 1);
+	/* it belongs to the store it was made from: the same bytes under a new
+	 * file (a store made anew in this directory) do not inherit it */
+	{
+		char copy[112];
+
+		snprintf(copy, sizeof(copy), "%s.copy", db);
+		assert_int_equal(link(db, moved), 0);
+		assert_int_equal(run_cp(db, copy), 0);
+		assert_int_equal(rename(copy, db), 0);
+		assert_int_equal(cache_usable(data), 0);
+		assert_int_equal(rename(moved, db), 0);
+		assert_int_equal(cache_usable(data), 1);
+	}
 	assert_true(exists(trust));
 
 	/* while a change of the revocations is under way the file is gone and
