@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -251,8 +252,15 @@ void es_trust_cache_write(es_platform *p, unsigned fams)
 		put_be(b.data + TC_OFF_FAMS, fams, 4);
 		put_be(b.data + TC_OFF_N, n, 4);
 		if (EVP_Digest(b.data, b.len, md, NULL, EVP_sha256(), NULL) == 1 &&
-		    es_buf_append(&b, md, sizeof(md), NULL) == 0)
-			(void)es_file_write_atomic(es_store_trust_path(p->st), b.data, b.len, 0600, NULL);
+		    es_buf_append(&b, md, sizeof(md), NULL) == 0 &&
+		    es_file_write_atomic(es_store_trust_path(p->st), b.data, b.len, 0600, NULL) == 0) {
+			int64_t now_gen = gen;
+
+			/* a change that went ahead without the lock (a writer stopped
+			 * too long) may have committed meanwhile: then it must go */
+			if (es_store_revocation_generation(p->st, &now_gen, NULL) < 0 || now_gen != gen)
+				(void)unlink(es_store_trust_path(p->st));
+		}
 	}
 	es_store_trust_unlock(fd);
 	es_buf_free(&b, 0);

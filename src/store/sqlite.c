@@ -23,6 +23,9 @@
  * pread() costs dozens of system calls per request in the server.  Address
  * space only; writes still go through the WAL. */
 #define ES_STORE_MMAP_PRAGMA "PRAGMA mmap_size=268435456"
+/* waiting for the trust file's writers: 200 × 10 ms */
+#define TRUST_LOCK_TRIES 200
+#define TRUST_LOCK_SLEEP_US 10000
 /* bytes the write-ahead log keeps after a checkpoint; emptied on last close */
 #define ES_STORE_WAL_LIMIT "4194304"
 /* Distinct SQL texts kept prepared per connection; the store has fewer. */
@@ -296,13 +299,25 @@ static int trust_dir_fd(const es_store *st)
 
 void st_trust_change_begin(es_store *st)
 {
+	int waited;
+
 	if (st->trust_changing || st->trust_path == NULL)
 		return;
 	st->trust_changing = 1;
 	st->trust_fd = trust_dir_fd(st);
-	if (st->trust_fd >= 0)
-		while (flock(st->trust_fd, LOCK_EX) != 0 && errno == EINTR)
-			;
+	/* Writers hold the shared lock for one small file write.  One that is
+	 * stopped (^Z) must not hold revocations up: after a while go on
+	 * unlocked; the writer's re-check after its rename still removes a file
+	 * it made from the old revocations (only a crash of this process
+	 * between its commit and its second unlink could then leave one). */
+	for (waited = 0; st->trust_fd >= 0 && flock(st->trust_fd, LOCK_EX | LOCK_NB) != 0; waited++) {
+		if (waited >= TRUST_LOCK_TRIES) {
+			close(st->trust_fd);
+			st->trust_fd = -1;
+			break;
+		}
+		usleep(TRUST_LOCK_SLEEP_US);
+	}
 	(void)unlink(st->trust_path);  /* even without the lock: it must go */
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/evp.h>
 #include "eseal/platform.h"
@@ -302,6 +303,19 @@ static void trust_file_serves_until_revocations_change(void **state)
 	assert_int_equal(es_store_trust_lock_shared(st2), -1);
 	es_store_rollback(es_platform_store(p));
 	assert_true((fd = es_store_trust_lock_shared(st2)) >= 0);
+	/* a writer that holds its lock too long (stopped) does not hold a
+	 * change up: it goes on unlocked after about two seconds */
+	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
+	assert_true(exists(trust));
+	{
+		time_t t0 = time(NULL);
+
+		assert_int_equal(es_store_begin(es_platform_store(p), &err), 0);
+		assert_int_equal(es_store_revocation_add(es_platform_store(p), "p256", "0103", 1, 0, &err), 0);
+		assert_false(exists(trust));
+		es_store_rollback(es_platform_store(p));
+		assert_true(time(NULL) - t0 <= 5);
+	}
 	es_store_trust_unlock(fd);
 	es_store_close(st2);
 
