@@ -39,30 +39,36 @@ static es_verdict verify(es_platform *p, const char *path, char *revocation, siz
 	return v;
 }
 
-static void revocation_shows_although_crls_are_cached(void **state)
+/* A platform in a new temporary directory with one company seal, and a
+ * one-page PDF sealed with it. */
+typedef struct sealed {
+	char dir[32], data[64], out[80], code[32];
+	es_platform *p;
+} sealed;
+
+static void make_sealed(sealed *f)
 {
-	char dir[] = "/tmp/es-core-XXXXXX", data[64], in[80], out[80], rev[16], code[32];
 	const char *roles[] = {"seal-keeper"};
+	char in[80];
 	es_user_new u = {0};
 	es_apply_req a = {0};
 	es_sign_req s = ES_SIGN_REQ_INIT;
 	es_sign_result res;
-	es_platform *p = NULL;
 	unsigned char *pdf = NULL;
 	size_t len = 0;
 	int64_t org = 0, uid = 0, app = 0;
 	es_err err = ES_ERR_INIT;
 
-	(void)state;
 	setenv("ESEAL_ARGON2_M_KIB", "1024", 1);
 	setenv("ESEAL_ARGON2_T", "1", 1);
-	assert_non_null(mkdtemp(dir));
-	snprintf(data, sizeof(data), "%s/d", dir);
-	snprintf(in, sizeof(in), "%s/in.pdf", dir);
-	snprintf(out, sizeof(out), "%s/out.pdf", dir);
-	assert_int_equal(es_platform_init(data, NULL, &err), 0);
-	assert_int_equal(es_platform_open(&p, data, &err), 0);
-	assert_int_equal(es_org_add(p, "测试有限公司", "91330106MA2B3C4D5D", NULL, NULL, &org, &err), 0);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/es-core-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->data, sizeof(f->data), "%s/d", f->dir);
+	snprintf(in, sizeof(in), "%s/in.pdf", f->dir);
+	snprintf(f->out, sizeof(f->out), "%s/out.pdf", f->dir);
+	assert_int_equal(es_platform_init(f->data, NULL, &err), 0);
+	assert_int_equal(es_platform_open(&f->p, f->data, &err), 0);
+	assert_int_equal(es_org_add(f->p, "测试有限公司", "91330106MA2B3C4D5D", NULL, NULL, &org, &err), 0);
 	u.login = "keeper";
 	u.name = "张三";
 	u.id_number = "11010519491231002X";
@@ -70,24 +76,49 @@ static void revocation_shows_although_crls_are_cached(void **state)
 	u.roles = roles;
 	u.nroles = 1;
 	u.password = "correct horse battery";
-	assert_int_equal(es_user_add(p, &u, NULL, &uid, &err), 0);
+	assert_int_equal(es_user_add(f->p, &u, NULL, &uid, &err), 0);
 	a.owner_kind = "org";
 	a.owner_org_id = org;
 	a.kind = "company";
-	assert_int_equal(es_seal_apply(p, &a, &app, &err), 0);
-	assert_int_equal(es_seal_review(p, app, 1, NULL, NULL, code, &err), 0);
+	assert_int_equal(es_seal_apply(f->p, &a, &app, &err), 0);
+	assert_int_equal(es_seal_review(f->p, app, 1, NULL, NULL, f->code, &err), 0);
 	/* the seal's own one-page PDF is a fine document to seal */
-	assert_int_equal(es_platform_seal_render(p, code, "pdf", &pdf, &len, &err), 0);
+	assert_int_equal(es_platform_seal_render(f->p, f->code, "pdf", &pdf, &len, &err), 0);
 	write_file(in, pdf, len);
-	s.seal_code = code;
+	free(pdf);
+	s.seal_code = f->code;
 	s.login = "keeper";
 	s.password = "correct horse battery";
 	s.in_path = in;
-	s.out_path = out;
+	s.out_path = f->out;
 	s.x_mm = 20;
 	s.y_mm = 20;
-	assert_int_equal(es_sign_document(p, &s, &res, &err), 0);
+	assert_int_equal(es_sign_document(f->p, &s, &res, &err), 0);
+}
 
+static void drop_sealed(sealed *f)
+{
+	char cmd[64];
+
+	es_platform_close(f->p);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void revocation_shows_although_crls_are_cached(void **state)
+{
+	char rev[16];
+	sealed f;
+	es_platform *p;
+	const char *out, *data, *code;
+	es_err err = ES_ERR_INIT;
+
+	(void)state;
+	make_sealed(&f);
+	p = f.p;
+	out = f.out;
+	data = f.data;
+	code = f.code;
 	assert_int_equal(verify(p, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
 	assert_string_equal(rev, "good");
 	assert_int_equal(verify(p, out, rev, sizeof(rev)), ES_TOTAL_PASSED); /* from the cache */
@@ -115,14 +146,7 @@ static void revocation_shows_although_crls_are_cached(void **state)
 	}
 	verify(p, out, rev, sizeof(rev));
 	assert_string_equal(rev, "revoked");
-
-	free(pdf);
-	es_platform_close(p);
-	{
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		assert_int_equal(system(cmd), 0);
-	}
+	drop_sealed(&f);
 }
 
 static es_verdict verify_in(const char *data, const char *path, char *revocation, size_t cap)
@@ -204,57 +228,23 @@ static void rewrite(const char *path, size_t at, unsigned char x, int rehash)
  * a damaged or stale one is never used. */
 static void trust_file_serves_until_revocations_change(void **state)
 {
-	char dir[] = "/tmp/es-core-XXXXXX", data[64], in[80], out[80], rev[16], code[32];
-	char db[96], moved[96], trust[96];
-	const char *roles[] = {"seal-keeper"};
-	es_user_new u = {0};
-	es_apply_req a = {0};
-	es_sign_req s = ES_SIGN_REQ_INIT;
-	es_sign_result res;
-	es_platform *p = NULL;
+	char rev[16], db[96], moved[96], trust[96];
+	sealed f;
+	es_platform *p;
 	es_store *st2 = NULL;
-	unsigned char *pdf = NULL;
-	size_t len = 0;
-	int64_t org = 0, uid = 0, app = 0;
+	const char *out, *data, *code;
 	es_err err = ES_ERR_INIT;
 	int fd;
 
 	(void)state;
-	setenv("ESEAL_ARGON2_M_KIB", "1024", 1);
-	setenv("ESEAL_ARGON2_T", "1", 1);
-	assert_non_null(mkdtemp(dir));
-	snprintf(data, sizeof(data), "%s/d", dir);
-	snprintf(in, sizeof(in), "%s/in.pdf", dir);
-	snprintf(out, sizeof(out), "%s/out.pdf", dir);
+	make_sealed(&f);
+	p = f.p;
+	out = f.out;
+	data = f.data;
+	code = f.code;
 	snprintf(db, sizeof(db), "%s/eseal.db", data);
-	snprintf(moved, sizeof(moved), "%s/away.db", dir);
+	snprintf(moved, sizeof(moved), "%s/away.db", f.dir);
 	snprintf(trust, sizeof(trust), "%s/eseal.db" ES_STORE_TRUST_SUFFIX, data);
-	assert_int_equal(es_platform_init(data, NULL, &err), 0);
-	assert_int_equal(es_platform_open(&p, data, &err), 0);
-	assert_int_equal(es_org_add(p, "测试有限公司", "91330106MA2B3C4D5D", NULL, NULL, &org, &err), 0);
-	u.login = "keeper";
-	u.name = "张三";
-	u.id_number = "11010519491231002X";
-	u.org_id = org;
-	u.roles = roles;
-	u.nroles = 1;
-	u.password = "correct horse battery";
-	assert_int_equal(es_user_add(p, &u, NULL, &uid, &err), 0);
-	a.owner_kind = "org";
-	a.owner_org_id = org;
-	a.kind = "company";
-	assert_int_equal(es_seal_apply(p, &a, &app, &err), 0);
-	assert_int_equal(es_seal_review(p, app, 1, NULL, NULL, code, &err), 0);
-	assert_int_equal(es_platform_seal_render(p, code, "pdf", &pdf, &len, &err), 0);
-	write_file(in, pdf, len);
-	s.seal_code = code;
-	s.login = "keeper";
-	s.password = "correct horse battery";
-	s.in_path = in;
-	s.out_path = out;
-	s.x_mm = 20;
-	s.y_mm = 20;
-	assert_int_equal(es_sign_document(p, &s, &res, &err), 0);
 
 	/* the first one-shot verification reads the store and writes the file */
 	assert_false(exists(trust));
@@ -331,14 +321,7 @@ static void trust_file_serves_until_revocations_change(void **state)
 	assert_int_equal(es_seal_change_state(p, code, "resume", "已交接", NULL, &err), 0);
 	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
 	assert_string_equal(rev, "good");
-
-	free(pdf);
-	es_platform_close(p);
-	{
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		assert_int_equal(system(cmd), 0);
-	}
+	drop_sealed(&f);
 }
 
 int main(void)
