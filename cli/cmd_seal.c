@@ -322,7 +322,11 @@ static int seal_state(cli_ctx *c, int argc, char **argv)
 			printf("usage: eseal seal %s SEAL --reason TEXT [--as LOGIN]\n\n"
 			       "revoke: final; the holder certificates go on the CRL (cessationOfOperation).\n"
 			       "suspend: temporarily unusable; certificates on the CRL as certificateHold.\n"
-			       "resume: back to active; taken off the CRL.\n", action);
+			       "resume: back to active; taken off the CRL.\n"
+			       "renew: new keys, certificates and SESeal under the same code, valid for\n"
+			       "        three years from now; the earlier certificates are kept, so what was\n"
+			       "        signed with them stays valid, and a later revocation covers them.\n",
+			       action);
 			return EXIT_OK;
 		default: return cli_bad_option(action, argv);
 		}
@@ -331,7 +335,8 @@ static int seal_state(cli_ctx *c, int argc, char **argv)
 		return cli_usage("seal %s needs a seal code", action);
 	if ((rc = cli_open(c, &p)) != 0)
 		return rc;
-	if (es_seal_change_state(p, argv[optind], action, reason, as, &err) < 0)
+	if ((strcmp(action, "renew") == 0 ? es_seal_renew(p, argv[optind], reason, as, &err)
+					  : es_seal_change_state(p, argv[optind], action, reason, as, &err)) < 0)
 		rc = cli_fail(&err);
 	else
 		printf("%s %s\n", action, argv[optind]);
@@ -350,6 +355,7 @@ int cmd_seal(cli_ctx *c, int argc, char **argv)
 		{"render", seal_render, "draw the seal picture (PNG, SVG, PDF)"},
 		{"revoke", seal_state, "revoke a seal (final, CRL)"},
 		{"suspend", seal_state, "suspend a seal"},
-		{"resume", seal_state, "resume a suspended seal"}, {0, 0, 0}};
+		{"resume", seal_state, "resume a suspended seal"},
+		{"renew", seal_state, "renew a seal (new keys and certificates, same code)"}, {0, 0, 0}};
 	return cli_dispatch(c, "seal", sub, argc, argv);
 }

@@ -105,6 +105,15 @@ int es_seal_apply(es_platform *p, const es_apply_req *req, int64_t *app_id, es_e
 /** Approve (issue the seal; *seal_code set) or reject an application. */
 int es_seal_review(es_platform *p, int64_t app_id, int approve, const char *reason,
 		   const char *reviewer, char seal_code[32], es_err *err);
+/** Renew a seal (续期): new SM2 and P-256 key pairs, holder certificates and
+ * SESeal under the same code, name and picture, valid ES_SEAL_VALID_DAYS from
+ * now.  The certificates it had are kept (es_store_seal_old_certs):
+ * signatures made with them stay valid, and a later revocation or
+ * suspension of the seal covers them too.  For an active seal, expired or
+ * not; a suspended one is resumed first, a revoked one stays revoked.
+ * Audited as seal.renew. */
+int es_seal_renew(es_platform *p, const char *code, const char *reason, const char *actor,
+		  es_err *err);
 /** revoke | suspend | resume. */
 int es_seal_change_state(es_platform *p, const char *code, const char *action,
 			 const char *reason, const char *actor, es_err *err);

@@ -139,6 +139,20 @@ int es_store_seal_set_state(es_store *st, const char *code, const char *state,
  * transaction that records a signature.  ES_ENOTFOUND when absent. */
 int es_store_seal_state_get(es_store *st, const char *code, char *state, size_t cap, es_err *err);
 int es_store_seal_list(es_store *st, es_seal_row **rows, size_t *n, es_err *err); /**< without blobs */
+/** Renewal: the seal's current holder certificates go to its history
+ * (seal_certs, replaced at now), and its row takes r's validity, keys,
+ * certificates, SESeal and picture (the code, names and state stay). */
+int es_store_seal_renew(es_store *st, const es_seal_row *r, time_t now, es_err *err);
+/** A holder certificate the seal had before a renewal. */
+typedef struct es_seal_cert_row {
+	char family[8];            /**< "sm2" | "p256" */
+	es_blob cert;              /**< DER */
+	time_t replaced_at;
+} es_seal_cert_row;
+/** The seal's earlier certificates, oldest first; free with es_seal_cert_rows_free(). */
+int es_store_seal_old_certs(es_store *st, const char *code, es_seal_cert_row **rows, size_t *n,
+			    es_err *err);
+void es_seal_cert_rows_free(es_seal_cert_row *rows, size_t n);
 /** Next value of a named counter (seal serial numbers), starting at 1. */
 int es_store_next_serial(es_store *st, const char *name, int64_t *out, es_err *err);
 void es_seal_row_clear(es_seal_row *r);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include <openssl/crypto.h>
 #include "eseal/auth.h"
 #include "eseal/picture.h"
@@ -379,23 +380,36 @@ int es_seal_usable(const es_seal_row *s, time_t now, es_err *err)
 	return 0;
 }
 
-/* Put both holder certificates on (or take them off) the CRLs. */
+static int crl_update_one(es_platform *p, const char *fam, const es_blob *der, int add, int reason,
+			  es_err *err)
+{
+	X509 *c = NULL;
+	char serial[80];
+	int rc;
+
+	if ((rc = es_cert_from_der(&c, der->data, der->len, err)) < 0)
+		return rc;
+	es_cert_serial_hex(c, serial, sizeof(serial));
+	X509_free(c);
+	return add ? es_store_revocation_add(p->st, fam, serial, time(NULL), reason, err)
+		   : es_store_revocation_remove(p->st, fam, serial, err);
+}
+
+/* Put the holder certificates on (or take them off) the CRLs: the current
+ * two and every one the seal had before a renewal. */
 static int crl_update(es_platform *p, const es_seal_row *s, int add, int reason, es_err *err)
 {
-	const es_blob *certs[2] = {&s->sm2_cert, &s->p256_cert};
-	const char *fam[2] = {"sm2", "p256"};
-	int i, rc = 0;
+	es_seal_cert_row *old = NULL;
+	size_t n = 0, i;
+	int rc;
 
-	for (i = 0; i < 2 && rc == 0; i++) {
-		X509 *c = NULL;
-		char serial[80];
-		if ((rc = es_cert_from_der(&c, certs[i]->data, certs[i]->len, err)) < 0)
-			break;
-		es_cert_serial_hex(c, serial, sizeof(serial));
-		X509_free(c);
-		rc = add ? es_store_revocation_add(p->st, fam[i], serial, time(NULL), reason, err)
-			 : es_store_revocation_remove(p->st, fam[i], serial, err);
-	}
+	if ((rc = crl_update_one(p, "sm2", &s->sm2_cert, add, reason, err)) < 0 ||
+	    (rc = crl_update_one(p, "p256", &s->p256_cert, add, reason, err)) < 0 ||
+	    (rc = es_store_seal_old_certs(p->st, s->code, &old, &n, err)) < 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = crl_update_one(p, old[i].family, &old[i].cert, add, reason, err);
+	es_seal_cert_rows_free(old, n);
 	return rc;
 }
 
@@ -454,6 +468,66 @@ int es_seal_change_state(es_platform *p, const char *code, const char *action,
 	es_core_seal_keys_drop(p, code);
 out:
 	es_seal_row_clear(&s);
+	return rc;
+}
+
+int es_seal_renew(es_platform *p, const char *code, const char *reason, const char *actor,
+		  es_err *err)
+{
+	es_seal_row s = {0}, row = {0};
+	es_app_row a = {0};
+	issue_ctx c;
+	json_t *dj = NULL;
+	char *details = NULL;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if (reason == NULL || *reason == '\0')
+		return es_err_set(err, ES_EINVAL, "a reason is required to renew a seal (--reason)");
+	if ((rc = es_store_seal_get(p->st, code, &s, err)) < 0)
+		return rc;
+	if (strcmp(s.state, "revoked") == 0) {
+		rc = es_err_set(err, ES_ESTATE, "seal %s is revoked; revocation is final", code);
+		goto out;
+	}
+	if (strcmp(s.state, "suspended") == 0) {
+		rc = es_err_set(err, ES_ESTATE, "seal %s is suspended; resume it before renewing it", code);
+		goto out;
+	}
+	/* the same seal as issued: kind, owner, the text drawn, template and
+	 * taxpayer number come from the seal, not from a new application */
+	a.kind = s.kind;
+	a.owner_kind = s.owner_kind;
+	a.owner_org_id = s.owner_org_id;
+	a.owner_login = s.owner_login;
+	a.text = s.text;
+	a.template_name = s.template_name;
+	a.taxpayer_no = s.taxpayer_no;
+	/* keys, certificates, picture and SESeal outside the write transaction */
+	if ((rc = describe_owner(p, &a, &c, err)) < 0 || (rc = make_seal(p, &a, &c, code, &row, err)) < 0)
+		goto out;
+	row.code = s.code;
+	dj = json_pack("{s:s, s:I}", "reason", reason, "valid_end", (json_int_t)row.valid_end);
+	details = dj ? json_dumps(dj, JSON_COMPACT) : NULL;
+	if (details == NULL) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = es_store_begin(p->st, err)) < 0)
+		goto out;
+	if ((rc = es_store_seal_renew(p->st, &row, time(NULL), err)) < 0 ||
+	    (rc = es_audit(p, actor, "seal.renew", code, details, "ok", err)) < 0) {
+		es_store_rollback(p->st);
+		goto out;
+	}
+	rc = es_store_commit(p->st, err);
+	es_core_seal_keys_drop(p, code);
+out:
+	row.code = NULL;
+	seal_row_free_blobs(&row);
+	es_seal_row_clear(&s);
+	json_decref(dj);
+	free(details);
 	return rc;
 }
 

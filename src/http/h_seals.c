@@ -130,7 +130,9 @@ static int change_state(es_hreq *q, es_hresp *r, const char *action)
 	reason = es_jstr(j, "reason");
 	if (reason == NULL || *reason == '\0')
 		es_resp_error(r, 422, "invalid", "a reason is required");
-	else if (es_seal_change_state(q->p, q->params[0], action, reason, q->who.login, &err) < 0)
+	else if ((strcmp(action, "renew") == 0
+			  ? es_seal_renew(q->p, q->params[0], reason, q->who.login, &err)
+			  : es_seal_change_state(q->p, q->params[0], action, reason, q->who.login, &err)) < 0)
 		es_resp_err(r, &err);
 	else
 		h_seal_get(q, r);
@@ -151,6 +153,11 @@ int h_seal_suspend(es_hreq *q, es_hresp *r)
 int h_seal_resume(es_hreq *q, es_hresp *r)
 {
 	return change_state(q, r, "resume");
+}
+
+int h_seal_renew(es_hreq *q, es_hresp *r)
+{
+	return change_state(q, r, "renew");
 }
 
 /* ---- grants ---- */

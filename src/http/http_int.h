@@ -174,6 +174,7 @@ int h_seal_esl(es_hreq *q, es_hresp *r);
 int h_seal_revoke(es_hreq *q, es_hresp *r);
 int h_seal_suspend(es_hreq *q, es_hresp *r);
 int h_seal_resume(es_hreq *q, es_hresp *r);
+int h_seal_renew(es_hreq *q, es_hresp *r);
 int h_grant_add(es_hreq *q, es_hresp *r);
 int h_grant_list(es_hreq *q, es_hresp *r);
 int h_grant_delete(es_hreq *q, es_hresp *r);

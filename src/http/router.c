@@ -39,6 +39,7 @@ static const es_route routes[] = {
 	{"POST", "/seals/{id}/revoke", PA | OA | ES_R_MEMBER, ES_SC_SEAL_ADMIN, h_seal_revoke, "revoke a seal"},
 	{"POST", "/seals/{id}/suspend", PA | OA | ES_R_MEMBER, ES_SC_SEAL_ADMIN, h_seal_suspend, "suspend a seal"},
 	{"POST", "/seals/{id}/resume", PA | OA | ES_R_MEMBER, ES_SC_SEAL_ADMIN, h_seal_resume, "resume a seal"},
+	{"POST", "/seals/{id}/renew", PA | OA | ES_R_MEMBER, ES_SC_SEAL_ADMIN, h_seal_renew, "renew a seal"},
 	{"POST", "/seals/{id}/grants", PA | OA | SK | ES_R_MEMBER, ES_SC_SEAL_KEEP, h_grant_add, "grant a seal"},
 	{"GET", "/seals/{id}/grants", PA | OA | SK | ES_R_MEMBER, ES_SC_SEAL_KEEP, h_grant_list, "list grants of a seal"},
 	{"DELETE", "/grants/{id}", PA | OA | SK | ES_R_MEMBER, ES_SC_GRANT_KEEP, h_grant_delete, "revoke a grant"},

@@ -80,6 +80,11 @@ static const char *migrations[] = {
 	/* 5: the last TOTP time step each user spent: a code is accepted once
 	 * (RFC 6238 section 5.2) */
 	"ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;",
+	/* 6: the holder certificates a seal had before a renewal (续期): its
+	 * earlier signatures stay checkable, and revoking the seal revokes them */
+	"CREATE TABLE seal_certs (code TEXT NOT NULL REFERENCES seals(code), family TEXT NOT NULL,"
+	" cert BLOB NOT NULL, replaced_at INTEGER NOT NULL);"
+	"CREATE INDEX seal_certs_code ON seal_certs(code);",
 };
 
 /* ---- in-process writer lock ----
@@ -1141,6 +1146,99 @@ int es_store_seal_set_state(es_store *st, const char *code, const char *state,
 	if ((rc = st_step_done(st, s, "seal", err)) == 0 && sqlite3_changes(st->db) != 1)
 		rc = es_err_set(err, ES_ENOTFOUND, "seal %s does not exist", code);
 	return rc;
+}
+
+int es_store_seal_renew(es_store *st, const es_seal_row *r, time_t now, es_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = st_prep(st, &s, "INSERT INTO seal_certs(code, family, cert, replaced_at)"
+			  " SELECT code, 'sm2', sm2_cert, ? FROM seals WHERE code = ?"
+			  " UNION ALL SELECT code, 'p256', p256_cert, ? FROM seals WHERE code = ?", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	st_bind_text(s, 2, r->code);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
+	st_bind_text(s, 4, r->code);
+	if ((rc = st_step_done(st, s, "seal certificate history", err)) < 0)
+		return rc;
+	if (sqlite3_changes(st->db) != 2)
+		return es_err_set(err, ES_ENOTFOUND, "seal %s does not exist", r->code);
+	if ((rc = st_prep(st, &s, "UPDATE seals SET valid_start = ?, valid_end = ?, sm2_cert = ?, sm2_key = ?,"
+			  " p256_cert = ?, p256_key = ?, esl = ?, picture_png = ?, width_mm = ?, height_mm = ?,"
+			  " appearance = ? WHERE code = ?", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)r->valid_start);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)r->valid_end);
+	bind_blob(s, 3, &r->sm2_cert);
+	bind_blob(s, 4, &r->sm2_key);
+	bind_blob(s, 5, &r->p256_cert);
+	bind_blob(s, 6, &r->p256_key);
+	bind_blob(s, 7, &r->esl);
+	bind_blob(s, 8, &r->picture_png);
+	sqlite3_bind_double(s, 9, r->width_mm);
+	sqlite3_bind_double(s, 10, r->height_mm);
+	bind_blob(s, 11, &r->appearance);
+	st_bind_text(s, 12, r->code);
+	if ((rc = st_step_done(st, s, "seal", err)) == 0 && sqlite3_changes(st->db) != 1)
+		rc = es_err_set(err, ES_ENOTFOUND, "seal %s does not exist", r->code);
+	return rc;
+}
+
+int es_store_seal_old_certs(es_store *st, const char *code, es_seal_cert_row **rows, size_t *n,
+			    es_err *err)
+{
+	sqlite3_stmt *s;
+	es_seal_cert_row *v = NULL;
+	size_t cap = 0;
+	int rc, r;
+
+	*rows = NULL;
+	*n = 0;
+	if ((rc = st_prep(st, &s, "SELECT family, cert, replaced_at FROM seal_certs WHERE code = ?"
+			  " ORDER BY rowid", err)) < 0)
+		return rc;
+	st_bind_text(s, 1, code);
+	while ((r = st_step(st, s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			es_seal_cert_row *g = realloc(v, (cap ? 2 * cap : 4) * sizeof(*v));
+			if (g == NULL) {
+				rc = es_err_set(err, ES_ENOMEM, "out of memory");
+				break;
+			}
+			v = g;
+			cap = cap ? 2 * cap : 4;
+		}
+		memset(&v[*n], 0, sizeof(v[*n]));
+		snprintf(v[*n].family, sizeof(v[*n].family), "%s", (const char *)sqlite3_column_text(s, 0));
+		col_blob(s, 1, &v[*n].cert);
+		v[*n].replaced_at = (time_t)sqlite3_column_int64(s, 2);
+		if (v[*n].cert.data == NULL && sqlite3_column_bytes(s, 1) > 0) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			break;
+		}
+		(*n)++;
+	}
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = st_db_err(st, err, "seal certificate history");
+	st_release(st, s);
+	if (rc < 0) {
+		es_seal_cert_rows_free(v, *n);
+		*n = 0;
+		return rc;
+	}
+	*rows = v;
+	return 0;
+}
+
+void es_seal_cert_rows_free(es_seal_cert_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(rows[i].cert.data);
+	free(rows);
 }
 
 int es_store_seal_state_get(es_store *st, const char *code, char *state, size_t cap, es_err *err)

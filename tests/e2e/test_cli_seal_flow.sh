@@ -127,8 +127,16 @@ expect 2 "suspend needs a reason" -- $E seal suspend $SEAL
 expect 0 "suspend" -- $E seal suspend $SEAL --reason "印章保管人变更"
 expect 2 "suspend twice" -- $E seal suspend $SEAL --reason again
 expect 0 "resume" -- $E seal resume $SEAL --reason "已交接"
+expect 2 "renew needs a reason" -- $E seal renew $SEAL
+$E seal export $SEAL --out "$T/before.esl" >/dev/null
+expect 0 "renew" -- $E seal renew $SEAL --reason "有效期届满"
+expect_in "$T/out" "renew $SEAL" "says the seal was renewed"
+$E seal export $SEAL --out "$T/after.esl" >/dev/null
+cmp -s "$T/before.esl" "$T/after.esl" && bad "renewal kept the old SESeal" || ok
+expect 0 "renewed SESeal verifies" -- $E verify "$T/after.esl"
 expect 0 "revoke" -- $E seal revoke $SEAL --reason "单位注销"
 expect 2 "resume revoked" -- $E seal resume $SEAL --reason oops
+expect 2 "renew revoked" -- $E seal renew $SEAL --reason oops
 expect 2 "unknown seal" -- $E seal revoke 1100009999999 --reason x
 expect 0 "crl" -- $E crl --out "$T/crl"
 expect 0 "openssl reads the P-256 CRL" -- openssl crl -inform DER -in "$T/crl/p256.crl" -noout -text

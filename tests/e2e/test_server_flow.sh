@@ -317,6 +317,10 @@ call 200 "suspend" oa POST /seals/$SEAL/suspend -H "$J" --data-binary '{"reason"
 [ "$(field .state)" = suspended ] && ok || bad "state suspended"
 call 409 "signing with a suspended seal" sk POST /documents/$DOC/sign -H "$J" --data-binary "$SIGN}"
 call 200 "resume" oa POST /seals/$SEAL/resume -H "$J" --data-binary '{"reason":"已交接"}'
+call 403 "keeper cannot renew" sk POST /seals/$SEAL/renew -H "$J" --data-binary '{"reason":"x"}'
+call 422 "renew needs a reason" oa POST /seals/$SEAL/renew -H "$J" --data-binary '{}'
+call 200 "renew" oa POST /seals/$SEAL/renew -H "$J" --data-binary '{"reason":"有效期届满"}'
+[ "$(field .state)" = active ] && ok || bad "renewed seal active"
 
 # ---- API tokens ----
 call 201 "token" mem POST /tokens -H "$J" --data-binary '{"name":"erp"}'

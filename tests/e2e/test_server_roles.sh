@@ -126,6 +126,7 @@ GET /seals/{id}/seal.esl /seals/$S/seal.esl - 200 200 200 200 200 200 404 404
 POST /seals/{id}/revoke /seals/$S/revoke {} 422 403 403 422 403 403 404 404
 POST /seals/{id}/suspend /seals/$S/suspend {} 422 403 403 422 403 403 404 404
 POST /seals/{id}/resume /seals/$S/resume {} 422 403 403 422 403 403 404 404
+POST /seals/{id}/renew /seals/$S/renew {} 422 403 403 422 403 403 404 404
 POST /seals/{id}/grants /seals/$S/grants {} 400 403 403 400 400 403 404 404
 GET /seals/{id}/grants /seals/$S/grants - 200 403 403 200 200 403 404 404
 DELETE /grants/{id} /grants/$G - 409 403 403 409 409 403 404 404

@@ -324,11 +324,93 @@ static void trust_file_serves_until_revocations_change(void **state)
 	drop_sealed(&f);
 }
 
+/* Seal f->in (the fixture's input) with the seal into out. */
+static void sign_again(sealed *f, const char *out)
+{
+	es_sign_req s = ES_SIGN_REQ_INIT;
+	es_sign_result res;
+	char in[80];
+	es_err err = ES_ERR_INIT;
+
+	snprintf(in, sizeof(in), "%s/in.pdf", f->dir);
+	s.seal_code = f->code;
+	s.login = "keeper";
+	s.password = "correct horse battery";
+	s.in_path = in;
+	s.out_path = out;
+	s.x_mm = 60;
+	s.y_mm = 60;
+	assert_int_equal(es_sign_document(f->p, &s, &res, &err), 0);
+}
+
+static size_t revocations(es_platform *p, const char *family)
+{
+	es_revocation_row *rows = NULL;
+	size_t n = 0;
+
+	assert_int_equal(es_store_revocation_list(es_platform_store(p), family, &rows, &n, NULL), 0);
+	ES_ROWS_FREE(rows, n, es_revocation_row_clear);
+	return n;
+}
+
+/* 续期: new keys and certificates under the same code; what was signed
+ * before stays valid, and revoking the seal revokes every certificate it
+ * ever had. */
+static void renewal_keeps_earlier_signatures_and_revocation_covers_them(void **state)
+{
+	char rev[16], after[96];
+	sealed f;
+	es_seal_row before = {0}, now = {0};
+	es_seal_cert_row *old = NULL;
+	size_t n = 0;
+	es_err err = ES_ERR_INIT;
+
+	(void)state;
+	make_sealed(&f);
+	snprintf(after, sizeof(after), "%s/after.pdf", f.dir);
+	assert_int_equal(es_store_seal_get(es_platform_store(f.p), f.code, &before, &err), 0);
+	assert_int_equal(es_seal_renew(f.p, f.code, NULL, NULL, &err), ES_EINVAL);
+	assert_int_equal(es_seal_renew(f.p, f.code, "有效期届满", "boss", &err), 0);
+	assert_int_equal(es_store_seal_get(es_platform_store(f.p), f.code, &now, &err), 0);
+	/* new certificates and keys, the same seal */
+	assert_string_equal(now.code, before.code);
+	assert_string_equal(now.name, before.name);
+	assert_string_equal(now.state, "active");
+	assert_true(now.p256_cert.len != before.p256_cert.len ||
+		    memcmp(now.p256_cert.data, before.p256_cert.data, now.p256_cert.len) != 0);
+	assert_true(now.sm2_cert.len != before.sm2_cert.len ||
+		    memcmp(now.sm2_cert.data, before.sm2_cert.data, now.sm2_cert.len) != 0);
+	assert_true(now.valid_end >= before.valid_end);
+	assert_int_equal(es_store_seal_old_certs(es_platform_store(f.p), f.code, &old, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(old[1].cert.len, before.p256_cert.len);
+	assert_memory_equal(old[1].cert.data, before.p256_cert.data, before.p256_cert.len);
+	es_seal_cert_rows_free(old, n);
+	/* signing goes on with the new key; the earlier signature stays valid */
+	sign_again(&f, after);
+	assert_int_equal(verify(f.p, after, rev, sizeof(rev)), ES_TOTAL_PASSED);
+	assert_int_equal(verify(f.p, f.out, rev, sizeof(rev)), ES_TOTAL_PASSED);
+	assert_string_equal(rev, "good");
+	/* revoking the seal puts all four certificates on the CRLs */
+	assert_int_equal(es_seal_change_state(f.p, f.code, "revoke", "单位注销", NULL, &err), 0);
+	assert_int_equal(revocations(f.p, "p256"), 2);
+	assert_int_equal(revocations(f.p, "sm2"), 2);
+	verify(f.p, f.out, rev, sizeof(rev));
+	assert_string_equal(rev, "revoked");
+	verify(f.p, after, rev, sizeof(rev));
+	assert_string_equal(rev, "revoked");
+	assert_int_equal(es_seal_renew(f.p, f.code, "再次续期", NULL, &err), ES_ESTATE);
+	es_seal_row_clear(&before);
+	es_seal_row_clear(&now);
+	drop_sealed(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(revocation_shows_although_crls_are_cached),
 		cmocka_unit_test(trust_file_serves_until_revocations_change),
+		cmocka_unit_test(renewal_keeps_earlier_signatures_and_revocation_covers_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
