@@ -208,6 +208,13 @@ static int seal_show(cli_ctx *c, int argc, char **argv)
 		rc = cli_fail(&err);
 	} else {
 		json_t *o = seal_json(&s);
+		es_seal_cert_row *old = NULL;
+		size_t nold = 0;
+
+		/* each renewal kept the seal's two earlier certificates */
+		if (es_store_seal_old_certs(es_platform_store(p), code, &old, &nold, NULL) == 0)
+			json_object_set_new(o, "renewals", json_integer((json_int_t)(nold / 2)));
+		es_seal_cert_rows_free(old, nold);
 		if (json) {
 			char *t = json_dumps(o, CLI_JSON_FLAGS);
 			puts(t);

@@ -134,6 +134,8 @@ expect_in "$T/out" "renew $SEAL" "says the seal was renewed"
 $E seal export $SEAL --out "$T/after.esl" >/dev/null
 cmp -s "$T/before.esl" "$T/after.esl" && bad "renewal kept the old SESeal" || ok
 expect 0 "renewed SESeal verifies" -- $E verify "$T/after.esl"
+expect 0 "show renewed" -- $E seal show $SEAL
+expect_in "$T/out" "renewals      1" "show counts the renewal"
 expect 0 "revoke" -- $E seal revoke $SEAL --reason "单位注销"
 expect 2 "resume revoked" -- $E seal resume $SEAL --reason oops
 expect 2 "renew revoked" -- $E seal renew $SEAL --reason oops
