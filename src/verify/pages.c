@@ -201,14 +201,16 @@ static int pt_push(fz_context *ctx, page_iter *it, pdf_obj *node, int limit)
 	return 0;
 }
 
-static void pt_emit(fz_context *ctx, page_iter *it, pdf_obj *kid)
+static void pt_emit(fz_context *ctx, page_iter *it, pdf_obj *kid, int names)
 {
 	if (it->n == it->cap) {
 		int cap = it->cap ? 2 * it->cap : PAGE_ITER_FIRST_CAP;
 
 		it->pages = fz_realloc_array(ctx, it->pages, cap, pdf_obj *);
+		it->names = fz_realloc_array(ctx, it->names, cap, int);
 		it->cap = cap;
 	}
+	it->names[it->n] = names;
 	it->pages[it->n++] = pdf_keep_obj(ctx, kid);
 }
 
@@ -231,7 +233,7 @@ static int pt_step(fz_context *ctx, page_iter *it)
 		if (names >= 0 && !(names & (PAGE_HAS_KIDS | PAGE_HAS_PAGES))) {
 			/* neither /Type /Pages nor /Kids: a leaf, as the lookup says */
 			f->acc++;
-			pt_emit(ctx, it, kid);
+			pt_emit(ctx, it, kid, names);
 			return 1;
 		}
 		type = pdf_dict_get(ctx, kid, PDF_NAME(Type));
@@ -240,7 +242,7 @@ static int pt_step(fz_context *ctx, page_iter *it)
 			if (kid == NULL)
 				return 0;  /* a null kid: the lookup loops on and throws */
 			f->acc++;
-			pt_emit(ctx, it, kid);
+			pt_emit(ctx, it, kid, -1);  /* parsed already: nothing to save */
 			return 1;
 		}
 		count = pdf_dict_get_int(ctx, kid, PDF_NAME(Count));
@@ -289,6 +291,11 @@ pdf_obj *page_iter_get(fz_context *ctx, pdf_document *doc, page_iter *it, int i)
 	return pdf_lookup_page_obj(ctx, doc, i);
 }
 
+int page_iter_names(const page_iter *it, int i)
+{
+	return !it->dead && i >= 0 && i < it->n ? it->names[i] : PAGE_NAMES_UNKNOWN;
+}
+
 void page_iter_drop(fz_context *ctx, page_iter *it)
 {
 	int i;
@@ -296,5 +303,6 @@ void page_iter_drop(fz_context *ctx, page_iter *it)
 	for (i = 0; i < it->n; i++)
 		pdf_drop_obj(ctx, it->pages[i]);
 	fz_free(ctx, it->pages);
+	fz_free(ctx, it->names);
 	memset(it, 0, sizeof(*it));
 }

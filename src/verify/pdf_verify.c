@@ -100,7 +100,10 @@ static pdf_obj *find_widget(fz_context *ctx, pdf_obj *field)
 static pdf_obj *page_annots(vctx *v, int i)
 {
 	pdf_obj *page = page_iter_get(v->ctx, v->doc, &v->pit, i);
-	int names = page_plain_names(v->ctx, v->doc, v->buf, v->len, page);
+	int names = page_iter_names(&v->pit, i);
+
+	if (names == PAGE_NAMES_UNKNOWN)
+		names = page_plain_names(v->ctx, v->doc, v->buf, v->len, page);
 
 	if (names >= 0 && !(names & PAGE_HAS_ANNOTS))
 		return NULL;

@@ -34,6 +34,7 @@ typedef struct page_iter {
 	pt_frame st[ES_PDF_MAX_DEPTH + 1];
 	int depth;
 	pdf_obj **pages;     /**< kept references */
+	int *names;          /**< page_plain_names() of each, when the walk read it */
 	int n, cap;
 	int started, dead, repaired, budget;
 } page_iter;
@@ -52,6 +53,10 @@ void page_iter_drop(fz_context *ctx, page_iter *it);
  * not of the plain kind that every lexer reads alike).  May throw. */
 int page_plain_names(fz_context *ctx, pdf_document *doc, const unsigned char *buf, size_t len,
 		     pdf_obj *ref);
+/** page_plain_names() of page i as the walk found it, or PAGE_NAMES_UNKNOWN
+ * when the walk did not give page i itself. */
+#define PAGE_NAMES_UNKNOWN (-2)
+int page_iter_names(const page_iter *it, int i);
 
 /** Compare the signed revision ds with the full document df object by
  * object and classify every change (docs/pdf-verification.md, "Allowed

@@ -207,7 +207,27 @@ static int exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
-static void rewrite(const char *path, size_t at, unsigned char x, int rehash)
+/* Set the trust file's "made" time (8 bytes big-endian at offset 8) and
+ * mend its hash. */
+static void set_made(const char *path, uint64_t made)
+{
+	unsigned char b[8192];
+	size_t n;
+	int k;
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	n = fread(b, 1, sizeof(b), f);
+	fclose(f);
+	assert_true(n > 48 && n < sizeof(b));
+	for (k = 0; k < 8; k++)
+		b[8 + k] = (unsigned char)(made >> (56 - 8 * k));
+	assert_int_equal(EVP_Digest(b, n - 32, b + n - 32, NULL, EVP_sha256(), NULL), 1);
+	write_file(path, b, n);
+}
+
+/* Flip a byte of a file (a damaged copy). */
+static void rewrite(const char *path, size_t at, unsigned char x)
 {
 	unsigned char b[8192];
 	size_t n;
@@ -216,10 +236,8 @@ static void rewrite(const char *path, size_t at, unsigned char x, int rehash)
 	assert_non_null(f);
 	n = fread(b, 1, sizeof(b), f);
 	fclose(f);
-	assert_true(n > at + 32 && n < sizeof(b));
+	assert_true(n > at && n < sizeof(b));
 	b[at] ^= x;
-	if (rehash)
-		assert_int_equal(EVP_Digest(b, n - 32, b + n - 32, NULL, EVP_sha256(), NULL), 1);
 	write_file(path, b, n);
 }
 
@@ -260,13 +278,18 @@ static void trust_file_serves_until_revocations_change(void **state)
 	/* what the file is read for (es_trust_cache_read) */
 	assert_int_equal(cache_usable(data), 1);
 	/* a damaged file is not used (and the next verification mends it) */
-	rewrite(trust, 80, 0x01, 0);
+	rewrite(trust, 80, 0x01);
 	assert_int_equal(cache_usable(data), 0);
 	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
 	assert_int_equal(cache_usable(data), 1);
-	/* older than the CRL cache time (made 2 hours earlier, hash mended) */
-	rewrite(trust, 14, 0x1c, 1);
+	/* older than the CRL cache time, or from the future (hash mended) */
+	set_made(trust, (uint64_t)time(NULL) - 2 * 3600);
 	assert_int_equal(cache_usable(data), 0);
+	set_made(trust, (uint64_t)time(NULL) + 600);
+	assert_int_equal(cache_usable(data), 0);
+	set_made(trust, (uint64_t)time(NULL) - 60);
+	assert_int_equal(cache_usable(data), 1);
+	set_made(trust, (uint64_t)time(NULL) - 2 * 3600);
 	assert_int_equal(verify_in(data, out, rev, sizeof(rev)), ES_TOTAL_PASSED);
 	assert_int_equal(cache_usable(data), 1);
 	/* it belongs to the store it was made from: the same bytes under a new
