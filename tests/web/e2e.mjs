@@ -198,6 +198,19 @@ try {
     await card.getByText(/已授权给 bob/).waitFor();
     check(true, 'seals: grant the contract seal to bob, each use approved');
   });
+  await soft('seals: renew the contract seal (续期)', async () => {
+    const card = page.getByRole('article').filter({ hasText: '合同专用章' }).first();
+    await card.waitFor();
+    await card.getByRole('button', { name: '续期', exact: true }).click();
+    const dlg = page.getByRole('dialog');
+    await dlg.getByText(/此前签署的文件仍然有效/).waitFor();
+    await dlg.getByLabel('理由').fill('有效期届满');
+    await dlg.getByRole('button', { name: '确认续期' }).click();
+    await page.getByRole('main').getByText('续期成功。').waitFor();
+    const after = page.getByRole('article').filter({ hasText: '合同专用章' }).first();
+    await after.getByText('正常', { exact: true }).first().waitFor();
+    check(true, 'seals: renew the contract seal (续期)');
+  });
   await shot(page, 'seals-zh');
   await logout(page);
 

@@ -174,6 +174,8 @@ export default {
   'seals.grant.col.approval': 'Approval',
   'seals.grant.col.auto': 'Auto-sign',
   'seals.grant.col.actions': 'Actions',
+  'seals.renew': 'Renew',
+  'seals.action.renewWarn': 'Renewal issues new keys and certificates for this seal, valid for three years from today; documents signed before stay valid.',
   'seals.suspend': 'Suspend',
   'seals.resume': 'Resume',
   'seals.revoke': 'Revoke',

@@ -174,6 +174,8 @@ export default {
   'seals.grant.col.approval': '需审批',
   'seals.grant.col.auto': '自动签署',
   'seals.grant.col.actions': '操作',
+  'seals.renew': '续期',
+  'seals.action.renewWarn': '续期将为该印章签发新的密钥和证书，有效期自今日起三年；此前签署的文件仍然有效。',
   'seals.suspend': '挂起',
   'seals.resume': '恢复',
   'seals.revoke': '吊销',

@@ -1,4 +1,4 @@
-// 印章 / Seals: pictures, states, grants, suspend / resume / revoke.
+// 印章 / Seals: pictures, states, grants, renew / suspend / resume / revoke.
 // SPDX-License-Identifier: AGPL-3.0-or-later
 import { h, field, clear, uid } from '../dom.js';
 import { t } from '../i18n.js';
@@ -6,6 +6,8 @@ import { api, listOf, errorText, BASE } from '../api.js';
 import { ownerOf, kindLabel, stateBadge, fmtDate, ownerText, sealId, sealName, sealCode, sealSize, mm, maskPII } from '../format.js';
 
 const MANAGERS = ['platform-admin', 'admin', 'org-admin', 'seal-keeper'];
+// suspend / resume / revoke / renew: the API lets admins only (a keeper gets 403)
+const ADMINS = ['platform-admin', 'admin', 'org-admin'];
 
 function reasonDialog(title, warn, confirmText) {
   return new Promise((resolve) => {
@@ -36,6 +38,7 @@ export function render(main, ctx) {
   const msg = h('div.msg', { role: 'status', tabindex: -1 });
   const grid = h('div.seal-grid', {}, h('p.empty', { text: t('common.loading') }));
   const canManage = (ctx.user?.roles || []).some((r) => MANAGERS.includes(r));
+  const canAdmin = (ctx.user?.roles || []).some((r) => ADMINS.includes(r));
   let orgs = [];
 
   function say(ok, text) { msg.className = ok ? 'msg msg-ok' : 'msg msg-error'; msg.textContent = text; ctx.announce(text); }
@@ -123,9 +126,10 @@ export function render(main, ctx) {
         catch (err) { say(false, errorText(err)); msg.focus(); }
       },
     });
-    if (canManage && state === 'active') actions.push(act('seals.suspend', 'suspend'));
-    if (canManage && state === 'suspended') actions.push(act('seals.resume', 'resume'));
-    if (canManage && (state === 'active' || state === 'suspended')) actions.push(act('seals.revoke', 'revoke', t('seals.action.revokeWarn')));
+    if (canAdmin && state === 'active') actions.push(act('seals.renew', 'renew', t('seals.action.renewWarn')));
+    if (canAdmin && state === 'active') actions.push(act('seals.suspend', 'suspend'));
+    if (canAdmin && state === 'suspended') actions.push(act('seals.resume', 'resume'));
+    if (canAdmin && (state === 'active' || state === 'suspended')) actions.push(act('seals.revoke', 'revoke', t('seals.action.revokeWarn')));
     return h('article.card.seal-card', { 'aria-labelledby': hid },
       h('div.seal-card-head', {},
         h('img', { src: `${BASE}/seals/${encodeURIComponent(id)}/picture.svg`, alt: t('seals.pictureAlt', { name }), loading: 'lazy' }),
