@@ -178,5 +178,7 @@ int es_ofd_verify_mem(es_report *r, const unsigned char *data, size_t len,
 
 /** Load libxml2 now (xml_shim.c); ES_ENOTSUP with the reason when missing. */
 int es_xml_require(es_err *err);
+/** Load libzip now (zip_shim.c); ES_ENOTSUP with the reason when missing. */
+int es_zip_require(es_err *err);
 
 #endif

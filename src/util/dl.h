@@ -6,7 +6,8 @@
  * costs about 10 ms of a 15 ms `eseal --version` on the reference machine
  * (docs/PERFORMANCE.md), although a PDF signature uses none of them.  The
  * few functions eseal calls are therefore defined in small shim files
- * (src/pki/curl_shim.c, src/http/mhd_shim.c, src/ofd/xml_shim.c) under the
+ * (src/pki/curl_shim.c, src/http/mhd_shim.c, src/ofd/xml_shim.c,
+ * src/ofd/zip_shim.c: libzip brings libbz2 and the shared zlib) under the
  * libraries' own names; each shim resolves the real function here the first
  * time it is needed.
  * SPDX-License-Identifier: AGPL-3.0-or-later */
