@@ -240,6 +240,8 @@ int es_store_open(es_store **out, const char *path, int create, es_err *err)
 	if (!create && !es_path_exists(path))
 		return es_err_set(err, ES_ENOTFOUND,
 			"no eseal data at %s; run 'eseal init' first or pass --data DIR", path);
+	if ((rc = es_sqlite_require(err)) < 0)
+		return rc;
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return es_err_set(err, ES_ENOMEM, "out of memory");

@@ -35,6 +35,9 @@ struct es_store {
 void st_trust_change_begin(es_store *st);
 void st_trust_change_end(es_store *st);
 
+/* Load libsqlite3 now (sqlite_shim.c); ES_ENOTSUP naming the package when missing. */
+int es_sqlite_require(es_err *err);
+
 /* Statement helpers shared by the store's SQL files (src/store/sqlite.c). */
 int st_db_err(es_store *st, es_err *err, const char *what);
 /* A prepared statement for sql, from the connection's cache when sql (a

@@ -35,11 +35,16 @@ static int dl_load(es_dl_lib *lib)
 
 int es_dl_require(es_dl_lib *lib, es_err *err)
 {
-	int state;
+	/* Loaded: no lock (SQLite goes through here at every call, from every
+	 * server thread).  The release store below publishes the resolved
+	 * symbols with the state. */
+	int state = __atomic_load_n(&lib->state, __ATOMIC_ACQUIRE);
 
+	if (state == 1)
+		return 0;
 	pthread_mutex_lock(&dl_lock);
 	if (lib->state == 0)
-		lib->state = dl_load(lib);
+		__atomic_store_n(&lib->state, dl_load(lib), __ATOMIC_RELEASE);
 	state = lib->state;
 	pthread_mutex_unlock(&dl_lock);
 	if (state < 0)

@@ -7,7 +7,8 @@
  * (docs/PERFORMANCE.md), although a PDF signature uses none of them.  The
  * few functions eseal calls are therefore defined in small shim files
  * (src/pki/curl_shim.c, src/http/mhd_shim.c, src/ofd/xml_shim.c,
- * src/ofd/zip_shim.c: libzip brings libbz2 and the shared zlib) under the
+ * src/ofd/zip_shim.c: libzip brings libbz2 and the shared zlib,
+ * src/store/sqlite_shim.c: a one-shot verification opens no store) under the
  * libraries' own names; each shim resolves the real function here the first
  * time it is needed.
  * SPDX-License-Identifier: AGPL-3.0-or-later */
