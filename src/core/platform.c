@@ -358,24 +358,6 @@ int es_platform_maker(es_platform *p, X509 **cert, EVP_PKEY **key, es_err *err)
 
 #define CRL_STORED_HEAD 16 /* revocation generation + time made, 8 bytes each, big-endian */
 
-static void put_be64(unsigned char *b, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		b[i] = (unsigned char)v;
-}
-
-static uint64_t get_be64(const unsigned char *b)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | b[i];
-	return v;
-}
-
 /* The CRL last made for this family, kept in the store by an earlier process
  * while it is current (same revocation generation, younger than the cache
  * time): a one-shot `eseal verify` then signs no CRL.  NULL when there is none
@@ -389,15 +371,15 @@ static X509_CRL *crl_stored(es_platform *p, es_alg alg, int64_t gen, time_t now,
 
 	snprintf(key, sizeof(key), "crl.%s.cache", es_alg_name(alg));
 	if (es_store_meta_get(p->st, key, &b, NULL) == 0 && b.len > CRL_STORED_HEAD &&
-	    (int64_t)get_be64(b.data) == gen && now - (time_t)get_be64(b.data + 8) < ES_CRL_CACHE_SECS &&
-	    now >= (time_t)get_be64(b.data + 8)) {
+	    (int64_t)es_get_be(b.data, 8) == gen && now - (time_t)es_get_be(b.data + 8, 8) < ES_CRL_CACHE_SECS &&
+	    now >= (time_t)es_get_be(b.data + 8, 8)) {
 		q = b.data + CRL_STORED_HEAD;
 		c = d2i_X509_CRL(NULL, &q, (long)(b.len - CRL_STORED_HEAD));
 		if (c != NULL && q != b.data + b.len) {
 			X509_CRL_free(c);
 			c = NULL;
 		}
-		*made = (time_t)get_be64(b.data + 8);
+		*made = (time_t)es_get_be(b.data + 8, 8);
 	}
 	free(b.data);
 	return c;
@@ -413,8 +395,8 @@ static void crl_store(es_platform *p, es_alg alg, int64_t gen, time_t now, const
 
 	if (b == NULL)
 		return;
-	put_be64(b, (uint64_t)gen);
-	put_be64(b + 8, (uint64_t)now);
+	es_put_be(b, (uint64_t)gen, 8);
+	es_put_be(b + 8, (uint64_t)now, 8);
 	memcpy(b + CRL_STORED_HEAD, der, len);
 	snprintf(key, sizeof(key), "crl.%s.cache", es_alg_name(alg));
 	(void)es_store_meta_put(p->st, key, b, CRL_STORED_HEAD + len, NULL);

@@ -52,24 +52,6 @@
 #define TC_ANCHOR 1
 #define TC_CRL 2
 
-static uint64_t get_be(const unsigned char *b, int n)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < n; i++)
-		v = v << 8 | b[i];
-	return v;
-}
-
-static void put_be(unsigned char *b, uint64_t v, int n)
-{
-	int i;
-
-	for (i = n - 1; i >= 0; i--, v >>= 8)
-		b[i] = (unsigned char)v;
-}
-
 static int trust_path(char *buf, size_t cap, const char *dir)
 {
 	int n = snprintf(buf, cap, "%s/%s%s", dir, ES_DB_FILE, ES_STORE_TRUST_SUFFIX);
@@ -88,10 +70,10 @@ static int store_id(unsigned char id[TC_STORE_ID_LEN], const char *dir)
 	if (n <= 0 || (size_t)n >= sizeof(db) ||
 	    statx(AT_FDCWD, db, 0, STATX_INO | STATX_BTIME, &sx) != 0)
 		return -1;
-	put_be(id, ((uint64_t)sx.stx_dev_major << 32) | sx.stx_dev_minor, 8);
-	put_be(id + 8, sx.stx_ino, 8);
-	put_be(id + 16, (sx.stx_mask & STATX_BTIME) ? (uint64_t)sx.stx_btime.tv_sec : 0, 8);
-	put_be(id + 24, (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_nsec : 0, 8);
+	es_put_be(id, ((uint64_t)sx.stx_dev_major << 32) | sx.stx_dev_minor, 8);
+	es_put_be(id + 8, sx.stx_ino, 8);
+	es_put_be(id + 16, (sx.stx_mask & STATX_BTIME) ? (uint64_t)sx.stx_btime.tv_sec : 0, 8);
+	es_put_be(id + 24, (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_nsec : 0, 8);
 	return 0;
 }
 
@@ -109,7 +91,7 @@ static int read_items(const unsigned char *p, const unsigned char *end, uint32_t
 			return -1;
 		kind = p[0];
 		fam = p[1];
-		len = (size_t)get_be(p + 2, 4);
+		len = (size_t)es_get_be(p + 2, 4);
 		p += TC_ITEM_HEAD_LEN;
 		if (len == 0 || len > (size_t)(end - p) || fam >= ES_FAMILIES ||
 		    (kind != TC_ANCHOR && kind != TC_CRL))
@@ -151,17 +133,17 @@ int es_trust_cache_read(const char *dir, unsigned fams, STACK_OF(X509) *anchors,
 	uint32_t n;
 	int used = 0, i, na, nc;
 
-	if (trust_path(path, sizeof(path), dir) < 0 || !es_path_exists(path) ||
-	    es_file_read(&b, path, TC_MAX_LEN, NULL) < 0 || b.len < TC_HEAD_LEN + TC_HASH_LEN)
+	if (trust_path(path, sizeof(path), dir) < 0 || es_file_read(&b, path, TC_MAX_LEN, NULL) < 0 ||
+	    b.len < TC_HEAD_LEN + TC_HASH_LEN)
 		goto out;
 	end = b.data + b.len - TC_HASH_LEN;
 	if (EVP_Digest(b.data, (size_t)(end - b.data), md, NULL, EVP_sha256(), NULL) != 1 ||
 	    CRYPTO_memcmp(md, end, TC_HASH_LEN) != 0 || memcmp(b.data, TC_MAGIC, TC_MAGIC_LEN) != 0)
 		goto out;
-	made = (time_t)get_be(b.data + TC_OFF_MADE, 8);
-	n = (uint32_t)get_be(b.data + TC_OFF_N, 4);
+	made = (time_t)es_get_be(b.data + TC_OFF_MADE, 8);
+	n = (uint32_t)es_get_be(b.data + TC_OFF_N, 4);
 	if (now < made || now - made >= ES_CRL_CACHE_SECS || n > TC_MAX_ITEMS ||
-	    (fams & ~(unsigned)get_be(b.data + TC_OFF_FAMS, 4)) != 0 || store_id(id, dir) < 0 ||
+	    (fams & ~(unsigned)es_get_be(b.data + TC_OFF_FAMS, 4)) != 0 || store_id(id, dir) < 0 ||
 	    memcmp(id, b.data + TC_OFF_STORE, TC_STORE_ID_LEN) != 0)
 		goto out;
 	if ((a = sk_X509_new_null()) == NULL || (c = sk_X509_CRL_new_null()) == NULL ||
@@ -202,7 +184,7 @@ static int put_item(es_buf *b, int kind, int fam, const unsigned char *der, int 
 		return -1;
 	h[0] = (unsigned char)kind;
 	h[1] = (unsigned char)fam;
-	put_be(h + 2, (uint64_t)len, 4);
+	es_put_be(h + 2, (uint64_t)len, 4);
 	return es_buf_append(b, h, sizeof(h), NULL) < 0 || es_buf_append(b, der, (size_t)len, NULL) < 0 ? -1 : 0;
 }
 
@@ -247,10 +229,10 @@ void es_trust_cache_write(es_platform *p, unsigned fams)
 	}
 	if (ok && n > 0 && n <= TC_MAX_ITEMS) {
 		memcpy(b.data, TC_MAGIC, TC_MAGIC_LEN);
-		put_be(b.data + TC_OFF_MADE, (uint64_t)made, 8);
-		put_be(b.data + TC_OFF_GEN, (uint64_t)gen, 8);
-		put_be(b.data + TC_OFF_FAMS, fams, 4);
-		put_be(b.data + TC_OFF_N, n, 4);
+		es_put_be(b.data + TC_OFF_MADE, (uint64_t)made, 8);
+		es_put_be(b.data + TC_OFF_GEN, (uint64_t)gen, 8);
+		es_put_be(b.data + TC_OFF_FAMS, fams, 4);
+		es_put_be(b.data + TC_OFF_N, n, 4);
 		if (EVP_Digest(b.data, b.len, md, NULL, EVP_sha256(), NULL) == 1 &&
 		    es_buf_append(&b, md, sizeof(md), NULL) == 0 &&
 		    es_file_write_atomic(es_store_trust_path(p->st), b.data, b.len, 0600, NULL) == 0) {

@@ -294,6 +294,24 @@ int es_hex_value(int c)
 	return -1;
 }
 
+uint64_t es_get_be(const unsigned char *b, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+void es_put_be(unsigned char *b, uint64_t v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--, v >>= 8)
+		b[i] = (unsigned char)v;
+}
+
 long es_hex_decode(unsigned char *out, size_t cap, const char *hex, size_t hexlen)
 {
 	size_t i;

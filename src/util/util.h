@@ -52,6 +52,10 @@ int es_path_exists(const char *path);
 void es_hex_encode(char *out, const unsigned char *p, size_t n);
 /** Value of one hex digit (either case), or -1. */
 int es_hex_value(int c);
+/** The n-byte (n <= 8) big-endian unsigned integer at b. */
+uint64_t es_get_be(const unsigned char *b, int n);
+/** Write v as an n-byte (n <= 8) big-endian integer at b. */
+void es_put_be(unsigned char *b, uint64_t v, int n);
 /** Decode hex (case-insensitive); returns bytes written or -1. */
 long es_hex_decode(unsigned char *out, size_t cap, const char *hex, size_t hexlen);
 /** Standard Base64 with padding; caller frees *out. */
