@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: AGPL-3.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -288,20 +289,10 @@ fail:
 static int trust_dir_fd(const es_store *st)
 {
 	char dir[PATH_MAX];
-	const char *slash;
-	size_t n;
 
-	if (st->trust_path == NULL)
+	if (st->trust_path == NULL || snprintf(dir, sizeof(dir), "%s", st->trust_path) >= (int)sizeof(dir))
 		return -1;
-	slash = strrchr(st->trust_path, '/');
-	n = slash == NULL ? 0 : slash == st->trust_path ? 1 : (size_t)(slash - st->trust_path);
-	if (n >= sizeof(dir))
-		return -1;
-	if (n == 0)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)n, st->trust_path);
-	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 void st_trust_change_begin(es_store *st)
@@ -1188,50 +1179,36 @@ int es_store_seal_renew(es_store *st, const es_seal_row *r, time_t now, es_err *
 	return rc;
 }
 
+static void seal_cert_from(sqlite3_stmt *s, es_seal_cert_row *r)
+{
+	snprintf(r->family, sizeof(r->family), "%s", (const char *)sqlite3_column_text(s, 0));
+	col_blob(s, 1, &r->cert);
+	r->replaced_at = (time_t)sqlite3_column_int64(s, 2);
+}
+
 int es_store_seal_old_certs(es_store *st, const char *code, es_seal_cert_row **rows, size_t *n,
 			    es_err *err)
 {
 	sqlite3_stmt *s;
-	es_seal_cert_row *v = NULL;
-	size_t cap = 0;
-	int rc, r;
+	size_t i;
+	int rc;
 
-	*rows = NULL;
-	*n = 0;
 	if ((rc = st_prep(st, &s, "SELECT family, cert, replaced_at FROM seal_certs WHERE code = ?"
 			  " ORDER BY rowid", err)) < 0)
 		return rc;
 	st_bind_text(s, 1, code);
-	while ((r = st_step(st, s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			es_seal_cert_row *g = realloc(v, (cap ? 2 * cap : 4) * sizeof(*v));
-			if (g == NULL) {
-				rc = es_err_set(err, ES_ENOMEM, "out of memory");
-				break;
-			}
-			v = g;
-			cap = cap ? 2 * cap : 4;
-		}
-		memset(&v[*n], 0, sizeof(v[*n]));
-		snprintf(v[*n].family, sizeof(v[*n].family), "%s", (const char *)sqlite3_column_text(s, 0));
-		col_blob(s, 1, &v[*n].cert);
-		v[*n].replaced_at = (time_t)sqlite3_column_int64(s, 2);
-		if (v[*n].cert.data == NULL && sqlite3_column_bytes(s, 1) > 0) {
-			rc = es_err_set(err, ES_ENOMEM, "out of memory");
-			break;
-		}
-		(*n)++;
-	}
-	if (rc == 0 && r != SQLITE_DONE)
-		rc = st_db_err(st, err, "seal certificate history");
+	COLLECT(st, s, rows, n, es_seal_cert_row, seal_cert_from, err);
 	st_release(st, s);
+	/* certificates are never empty: an empty copy is a failed allocation */
+	for (i = 0; rc == 0 && i < *n; i++)
+		if ((*rows)[i].cert.data == NULL)
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
 	if (rc < 0) {
-		es_seal_cert_rows_free(v, *n);
+		es_seal_cert_rows_free(*rows, *n);
+		*rows = NULL;
 		*n = 0;
-		return rc;
 	}
-	*rows = v;
-	return 0;
+	return rc;
 }
 
 void es_seal_cert_rows_free(es_seal_cert_row *rows, size_t n)
