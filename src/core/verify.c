@@ -106,15 +106,18 @@ static int sniff_checked(file_type *ft, const char *path, const unsigned char *d
 	return 0;
 }
 
-/* Either path or (data, len).  Trust: the platform's anchors and CRLs of the
- * families the file needs (p may be NULL) and the caller's extra anchors;
- * keep_cache: refresh the data directory's trust file from them. */
-static int verify_any(es_report *r, es_platform *p, const char *path, const unsigned char *data,
-		      size_t len, STACK_OF(X509) *extra_anchors, int keep_cache, unsigned flags,
-		      es_err *err)
+/* Either path or (data, len).  Trust: the anchors and CRLs of the families
+ * the file needs, from the trust file of data directory dir when it is
+ * current, else from the platform p (or, with dir and no p, the one dir
+ * holds, when it is a data directory), refreshing dir's trust file; plus the
+ * caller's extra anchors. */
+static int verify_any(es_report *r, es_platform *p, const char *dir, const char *path,
+		      const unsigned char *data, size_t len, STACK_OF(X509) *extra_anchors,
+		      unsigned flags, es_err *err)
 {
 	STACK_OF(X509) *anchors = sk_X509_new_null();
 	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+	es_platform *own = NULL;
 	file_type ft;
 	int rc;
 
@@ -124,15 +127,22 @@ static int verify_any(es_report *r, es_platform *p, const char *path, const unsi
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (p != NULL) {
-		if ((rc = es_platform_verify_inputs(p, fams_for(ft), anchors, crls, err)) < 0)
-			goto out;
-		if (keep_cache)
-			es_trust_cache_write(p, fams_for(ft));
+	if (dir == NULL || es_trust_cache_read(dir, fams_for(ft), anchors, crls) != 1) {
+		/* Anyone may verify: the platform's roots count only where the
+		 * data directory exists. */
+		if (p == NULL && dir != NULL && es_platform_open(&own, dir, NULL) == 0)
+			p = own;
+		if (p != NULL) {
+			if ((rc = es_platform_verify_inputs(p, fams_for(ft), anchors, crls, err)) < 0)
+				goto out;
+			if (dir != NULL)
+				es_trust_cache_write(p, fams_for(ft));
+		}
 	}
 	if ((rc = push_extra(anchors, extra_anchors, err)) == 0)
 		rc = verify_with(r, ft, path, data, len, anchors, crls, flags, err);
 out:
+	es_platform_close(own);
 	sk_X509_pop_free(anchors, X509_free);
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
 	return rc;
@@ -143,46 +153,21 @@ int es_verify_path(es_report *r, es_platform *p, const char *path,
 {
 	if (!es_path_exists(path))
 		return es_err_set(err, ES_ENOTFOUND, "%s does not exist", path);
-	return verify_any(r, p, path, NULL, 0, extra_anchors, 0, 0, err);
+	return verify_any(r, p, NULL, path, NULL, 0, extra_anchors, 0, err);
 }
 
 int es_verify_path_in(es_report *r, const char *dir, const char *path,
 		      STACK_OF(X509) *extra_anchors, unsigned flags, es_err *err)
 {
-	STACK_OF(X509) *anchors = NULL;
-	STACK_OF(X509_CRL) *crls = NULL;
-	es_platform *p = NULL;
-	file_type ft;
-	int rc;
-
 	if (!es_path_exists(path))
 		return es_err_set(err, ES_ENOTFOUND, "%s does not exist", path);
-	if ((rc = sniff_checked(&ft, path, NULL, 0, err)) < 0)
-		return rc;
-	anchors = sk_X509_new_null();
-	crls = sk_X509_CRL_new_null();
-	if (anchors == NULL || crls == NULL) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory");
-	} else if (dir != NULL && es_trust_cache_read(dir, fams_for(ft), anchors, crls) == 1) {
-		if ((rc = push_extra(anchors, extra_anchors, err)) == 0)
-			rc = verify_with(r, ft, path, NULL, 0, anchors, crls, flags, err);
-	} else {
-		/* Anyone may verify: the platform's roots count only where the
-		 * data directory exists. */
-		if (dir == NULL || es_platform_open(&p, dir, NULL) < 0)
-			p = NULL;
-		rc = verify_any(r, p, path, NULL, 0, extra_anchors, 1, flags, err);
-		es_platform_close(p);
-	}
-	sk_X509_pop_free(anchors, X509_free);
-	sk_X509_CRL_pop_free(crls, X509_CRL_free);
-	return rc;
+	return verify_any(r, NULL, dir, path, NULL, 0, extra_anchors, flags, err);
 }
 
 int es_verify_mem(es_report *r, es_platform *p, const unsigned char *data, size_t len,
 		  STACK_OF(X509) *extra_anchors, es_err *err)
 {
-	return verify_any(r, p, NULL, data, len, extra_anchors, 0, 0, err);
+	return verify_any(r, p, NULL, NULL, data, len, extra_anchors, 0, err);
 }
 
 int es_audit_verify(es_platform *p, int64_t *bad_id, size_t *count, char *why, size_t why_cap, es_err *err)
