@@ -11,25 +11,18 @@
 #include <unistd.h>
 #include "eseal/store.h"
 #include "eseal/store_server.h"
-
-typedef struct fixture {
-	char dir[64];
-	char path[128];
-	es_store *st;
-} fixture;
+#include "store_fixture.h"
 
 static int setup(void **state)
 {
-	fixture *f = calloc(1, sizeof(*f));
+	fixture *f = NULL;
 	es_seal_row s;
 	static unsigned char b[] = {1};
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/es-srvtab-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (store_fixture_open(&f, "es-srvtab") < 0) {
+		*state = f;
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-	if (es_store_open(&f->st, f->path, 1, NULL) < 0)
-		return -1;
+	}
 	/* grants and use requests reference a seal */
 	memset(&s, 0, sizeof(s));
 	s.code = "1100000000001";
@@ -43,19 +36,6 @@ static int setup(void **state)
 	if (es_store_seal_insert(f->st, &s, NULL) < 0)
 		return -1;
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-	char cmd[160];
-
-	es_store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
 	return 0;
 }
 

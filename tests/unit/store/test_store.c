@@ -9,38 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 #include "eseal/store.h"
-
-typedef struct fixture {
-	char dir[64];
-	char path[128];
-	es_store *st;
-} fixture;
+#include "store_fixture.h"
 
 static int setup(void **state)
 {
-	fixture *f = calloc(1, sizeof(*f));
+	fixture *f = NULL;
+	int rc = store_fixture_open(&f, "es-store");
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/es-store-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-	if (es_store_open(&f->st, f->path, 1, NULL) < 0)
-		return -1;
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-	char cmd[160];
-
-	es_store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
-	return 0;
+	return rc;
 }
 
 static void open_runs_migrations_to_latest(void **state)
