@@ -5,7 +5,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build asan test test-fast run bench fuzz clean
+.PHONY: all deps build asan test test-fast run bench fuzz screenshots clean
 
 all: build
 
@@ -39,6 +39,10 @@ run: build
 
 bench: build
 	@sh scripts/bench.sh $(BUILD)/cli/eseal
+
+# The browser tests again, writing their screenshots into docs/screenshots/.
+screenshots: build
+	SHOTS=$(CURDIR)/docs/screenshots sh tests/web/run.sh $(BUILD)/cli/eseal
 
 fuzz: deps
 	@sh scripts/fuzz.sh $${FUZZ_SECONDS:-3600}

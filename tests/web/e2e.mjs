@@ -11,7 +11,7 @@ import { ofdFlow } from './ofd.mjs';
 import { firstPageSpeed } from './perf.mjs';
 
 const BASE = process.env.BASE_URL || 'http://127.0.0.1:8088';
-const SHOTS = process.env.SHOTS || path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../docs/screenshots');
+const SHOTS = process.env.SHOTS || path.join(process.env.WORK || '/tmp', 'eseal-shots');
 const PW = process.env.PW || 'correct horse battery';
 const WORK = process.env.WORK || fs.mkdtempSync('/tmp/eseal-web-');
 const MOCK = process.env.MOCK === '1';

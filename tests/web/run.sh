@@ -2,7 +2,8 @@
 # Browser end-to-end test of the web page against a real `eseal serve`.
 #   tests/web/run.sh path/to/eseal
 # Makes a fresh data dir with the CLI, starts the server on a free port, runs e2e.mjs in Debian's chromium,
-# stops the server and prints "N passed, N failed". Screenshots go to docs/screenshots/.
+# stops the server and prints "N passed, N failed". Screenshots go to a scratch directory, or to $SHOTS
+# when set (`make screenshots` sets it to docs/screenshots/: tests never change tracked files).
 # Needs unzip and zip too (the tampered OFD of ofd.mjs).
 # SPDX-License-Identifier: AGPL-3.0-or-later
 set -u
@@ -32,6 +33,7 @@ setup() {
 	echo "+ $*" >"$T/last"
 	"$@" >>"$T/setup.log" 2>&1 || { cat "$T/setup.log" >&2; die "set-up step failed: $*"; }
 }
+mkdir -p "${SHOTS:-$T/shots}"
 setup $E init --name "示例平台"
 setup $ESEAL sample --out "$T/contract.ofd" --pages 2
 setup $E org add --name "杭州示例科技有限公司" --uscc 91330106MA2B3C4D5D
@@ -56,7 +58,7 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/openapi.json" 2>/dev
 	sleep 0.1
 done
 
-BASE_URL="http://127.0.0.1:$PORT" PW="$PW" WORK="$T" SHOTS="${SHOTS:-$ROOT/docs/screenshots}" \
+BASE_URL="http://127.0.0.1:$PORT" PW="$PW" WORK="$T" SHOTS="${SHOTS:-$T/shots}" \
 	ESEAL="$ESEAL" DATA="$D" OFD="$T/contract.ofd" node "$HERE/e2e.mjs"
 rc=$?
 if [ $rc -ne 0 ]; then echo "--- server log (tail) ---" >&2; tail -n 40 "$T/serve.log" >&2; fi
